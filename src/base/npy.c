@@ -179,7 +179,7 @@ static ts_status npy_read_header(FILE *f, const char *path, npy_hdr *h, char **t
     if (hlen > NPY_MAX_HEADER)
         return ts_error(TS_ERR_PARSE, "%s: .npy header length %u too large", path, hlen);
     *text = ts_malloc(hlen + 1);
-    if (!*text) return TS_ERR_NOMEM;
+    if (!*text) { ts_error_prefix("%s: ", path); return TS_ERR_NOMEM; }
     if (fread(*text, 1, hlen, f) != hlen)
         return ts_error(TS_ERR_PARSE, "%s: truncated .npy header", path);
     (*text)[hlen] = '\0';
@@ -272,7 +272,7 @@ ts_status ts_npy_write(const char *path, const ts_tensor *t) {
         return ts_error(TS_ERR_INVALID, "%s: tensor has an invalid shape", path);
     size_t plen = strlen(path);
     char *tmp = ts_malloc(plen + 5);
-    if (!tmp) return TS_ERR_NOMEM;
+    if (!tmp) { ts_error_prefix("%s: ", path); return TS_ERR_NOMEM; }
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, ".tmp", 5);
     ts_status st = TS_OK;
