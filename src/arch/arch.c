@@ -42,7 +42,7 @@ static const field schema[] = {
     F("description",                K_STR,  description,                   false, false, 0, 0),
     F("process_nm",                 K_INT,  process_nm,                    false, false, 1, 1000),
     F("clock_ghz",                  K_DBL,  clock_ghz,                     true,  false, 0.001, 100),
-    F("cores",                      K_INT,  cores,                         true,  false, 1, 64),
+    F("cores",                      K_INT,  cores,                         true,  false, 1, 1024),
     F("reference_only",             K_BOOL, reference_only,                false, false, 0, 1),
     F("reference.int8_tops",        K_DBL,  ref_int8_tops,                 false, true,  0, 1e6),
     F("reference.bf16_tflops",      K_DBL,  ref_bf16_tflops,               false, true,  0, 1e6),
@@ -204,6 +204,9 @@ static ts_status check_required(loader *L) {
 static ts_status check_consistency(loader *L) {
     arch_chip *c = L->chip;
     if (c->reference_only) return TS_OK;
+    if (c->cores > ARCH_MAX_CORES)
+        return ts_error(TS_ERR_INVALID, "%s: 'cores' = %d: a simulable chip has at most %d cores",
+                        L->file, c->cores, ARCH_MAX_CORES);
     if (c->core.matrix.fill_latency == 0 && !L->seen[find_field("core.matrix.fill_latency") - schema])
         c->core.matrix.fill_latency = c->core.matrix.rows + c->core.matrix.cols;
     if (c->core.sram.bytes % c->core.sram.banks)
@@ -257,7 +260,7 @@ const char *arch_config_dir(void) {
     static char dir[PATH_MAX];
     const char *env = getenv("TESSERA_CONFIGS");
     if (env && *env) return env;
-    char exe[PATH_MAX];
+    char exe[PATH_MAX - 16];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         exe[n] = 0;
