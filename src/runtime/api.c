@@ -277,24 +277,26 @@ static ts_status api_unknown_name(const char *kind, const char *name, const api_
                     n ? list : "none");
 }
 
-/* A symbolic dim must have the same size in every input already set. */
-static ts_status api_check_symbol(const tessera_session *s, int self, const char *sym,
-                                  int64_t size) {
-    for (int i = 0; i < s->n_in; i++) {
-        if (i == self || !s->inputs[i]) continue;
-        for (int d = 0; d < s->in[i].rank; d++)
-            if (s->in[i].dim_param[d] && !strcmp(s->in[i].dim_param[d], sym) &&
-                s->inputs[i]->dims[d] != size)
-                return ts_error(TS_ERR_INVALID,
-                                "input '%s': dim '%s' is %lld but input '%s' set it to %lld",
-                                s->in[self].name, sym, (long long)size, s->in[i].name,
-                                (long long)s->inputs[i]->dims[d]);
-    }
+/* A symbolic dim ("batch") must have one size across all inputs. Checked at
+ * run time: while the caller sets inputs one by one, they may disagree. */
+static ts_status api_check_symbols(const tessera_session *s) {
+    for (int i = 0; i < s->n_in; i++)
+        for (int d = 0; d < s->in[i].rank; d++) {
+            const char *sym = s->in[i].dim_param[d];
+            for (int j = 0; sym && j < i; j++)
+                for (int e = 0; e < s->in[j].rank; e++)
+                    if (s->in[j].dim_param[e] && !strcmp(s->in[j].dim_param[e], sym) &&
+                        s->inputs[j]->dims[e] != s->inputs[i]->dims[d])
+                        return ts_error(TS_ERR_INVALID,
+                                        "input '%s': dim %d ('%s') is %lld but input '%s' has "
+                                        "'%s' = %lld", s->in[i].name, d, sym,
+                                        (long long)s->inputs[i]->dims[d], s->in[j].name, sym,
+                                        (long long)s->inputs[j]->dims[e]);
+        }
     return TS_OK;
 }
 
-static ts_status api_check_input(const tessera_session *s, int i, const ts_tensor *t) {
-    const api_io *io = &s->in[i];
+static ts_status api_check_input(const api_io *io, const ts_tensor *t) {
     char want[96], got[96];
     if (io->dtype != TS_UNDEFINED && t->dtype != io->dtype)
         return ts_error(TS_ERR_INVALID, "input '%s': dtype %s, the model expects %s", io->name,
@@ -310,11 +312,6 @@ static ts_status api_check_input(const tessera_session *s, int i, const ts_tenso
                         ts_shape_str(t->rank, t->dims, got, sizeof got),
                         ts_shape_str(io->rank, dims, want, sizeof want));
     }
-    for (int d = 0; io->rank >= 0 && d < io->rank; d++)
-        if (io->dim_param[d]) {
-            ts_status st = api_check_symbol(s, i, io->dim_param[d], t->dims[d]);
-            if (st) return st;
-        }
     return TS_OK;
 }
 
@@ -323,7 +320,7 @@ tessera_status tessera_session_set_input(tessera_session *s, const char *name,
     if (!s || !name || !t) return api_null(!s ? "session" : !name ? "name" : "tensor");
     int i = api_find(s->in, s->n_in, name);
     if (i < 0) return (tessera_status)api_unknown_name("input", name, s->in, s->n_in);
-    ts_status st = api_check_input(s, i, CT(t));
+    ts_status st = api_check_input(&s->in[i], CT(t));
     if (st) return (tessera_status)st;
     ts_tensor *c = ts_tensor_clone(CT(t));
     if (!c) return TESSERA_ERR_NOMEM;
@@ -353,8 +350,10 @@ tessera_status tessera_session_run(tessera_session *s) {
         if (!s->inputs[i])
             return (tessera_status)ts_error(TS_ERR_INVALID, "input '%s' is not set",
                                             s->in[i].name);
+    ts_status st = api_check_symbols(s);
+    if (st) return (tessera_status)st;
     for (int i = 0; i < s->n_out; i++) { ts_tensor_free(s->outputs[i]); s->outputs[i] = NULL; }
-    ts_status st = s->dev->rt->run(s->dev->rt, s->prog, (const ts_tensor **)s->inputs,
+    st = s->dev->rt->run(s->dev->rt, s->prog, (const ts_tensor **)s->inputs,
                                    s->outputs, &s->prof);
     api_sort_times(s);
     return (tessera_status)st;
