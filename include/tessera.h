@@ -123,6 +123,10 @@ int            tessera_model_num_inputs(const tessera_model *m);
 int            tessera_model_num_outputs(const tessera_model *m);
 const char    *tessera_model_input_name(const tessera_model *m, int i);   /* NULL if out of range */
 const char    *tessera_model_output_name(const tessera_model *m, int i);
+/* Input i's declared dtype (0 if undeclared) and shape: returns the rank
+ * (-1 unknown) and fills dims, -1 for unknown or symbolic dims. */
+int            tessera_model_input_info(const tessera_model *m, int i, tessera_dtype *dtype,
+                                        int64_t dims[TESSERA_MAX_RANK]);
 
 /* ---- sessions ----------------------------------------------------------------- */
 

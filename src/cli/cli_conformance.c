@@ -29,7 +29,12 @@
 
 /* Per-case tolerances beyond ONNX's defaults (keep README.md's table in sync). */
 typedef struct { const char *name; double rtol, atol; const char *reason; } cf_override;
+#define CF_BF16_TRUNC "ONNX 1.12's reference truncates float32 to bfloat16; Tessera rounds " \
+                      "to nearest even (as later ONNX releases specify): 1 bfloat16 ulp apart"
 static const cf_override cf_overrides[] = {
+    {"test_cast_FLOAT_to_BFLOAT16", 1e-2, 1e-7, CF_BF16_TRUNC},
+    {"test_castlike_FLOAT_to_BFLOAT16", 1e-2, 1e-7, CF_BF16_TRUNC},
+    {"test_castlike_FLOAT_to_BFLOAT16_expanded", 1e-2, 1e-7, CF_BF16_TRUNC},
     {NULL, 0, 0, NULL},
 };
 
@@ -146,6 +151,17 @@ static bool cf_compare(const tessera_tensor *got, const tessera_tensor *want, do
     return false;
 }
 
+/* numpy has no bfloat16: ONNX's test data stores bfloat16 tensors as
+ * uint16 with the same bits. Retags t in place as `want` in that case. */
+static void cf_fix_bf16(tessera_tensor **t, tessera_dtype want) {
+    if (want != TESSERA_BF16 || tessera_tensor_dtype(*t) != TESSERA_U16) return;
+    tessera_tensor *c = tessera_tensor_new(TESSERA_BF16, tessera_tensor_rank(*t),
+                                           tessera_tensor_dims(*t), tessera_tensor_data(*t));
+    if (!c) return;
+    tessera_tensor_free(*t);
+    *t = c;
+}
+
 /* Runs data set `ds` (a directory) through session s. */
 static void cf_data_set(tessera_session *s, const tessera_model *m, const char *ds,
                         double rtol, double atol, cf_result *r) {
@@ -155,6 +171,9 @@ static void cf_data_set(tessera_session *s, const tessera_model *m, const char *
         tessera_tensor *t = NULL;
         cf_path(path, sizeof path, "%s/input_%d.pb", ds, i);
         tessera_status st = tessera_tensor_read(path, &t);
+        tessera_dtype dt = 0;
+        tessera_model_input_info(m, i, &dt, NULL);
+        if (!st) cf_fix_bf16(&t, dt);
         if (!st) st = tessera_session_set_input(s, tessera_model_input_name(m, i), t);
         tessera_tensor_free(t);
         if (st) { cf_from_status(r, st, path); return; }
@@ -168,6 +187,7 @@ static void cf_data_set(tessera_session *s, const tessera_model *m, const char *
         st = tessera_tensor_read(path, &want);
         if (st) { cf_from_status(r, st, path); return; }
         st = tessera_session_get_output(s, tessera_model_output_name(m, i), &got);
+        if (!st) cf_fix_bf16(&want, tessera_tensor_dtype(got));
         snprintf(label, sizeof label, "%s: output %d '%s'", strrchr(ds, '/') + 1, i,
                  tessera_model_output_name(m, i));
         bool ok = !st && cf_compare(got, want, rtol, atol, label, r);

@@ -174,6 +174,15 @@ const char *tessera_model_output_name(const tessera_model *m, int i) {
     return i >= 0 && i < m->n_out ? m->out[i].name : NULL;
 }
 
+int tessera_model_input_info(const tessera_model *m, int i, tessera_dtype *dtype,
+                             int64_t dims[TESSERA_MAX_RANK]) {
+    if (i < 0 || i >= m->n_in) return -1;
+    const api_io *io = &m->in[i];
+    if (dtype) *dtype = (tessera_dtype)io->dtype;
+    for (int d = 0; dims && d < io->rank; d++) dims[d] = io->dim_param[d] ? -1 : io->dims[d];
+    return io->rank;
+}
+
 /* ---- sessions ----------------------------------------------------------------- */
 
 struct tessera_session {
