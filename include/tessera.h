@@ -135,6 +135,8 @@ typedef struct tessera_session tessera_session;
 typedef struct tessera_session_options {
     const char *dump_ir;     /* dump the IR after this pass ("all", a pass name) or NULL */
     void       *dump_to;     /* FILE * for dumps; NULL: stderr */
+    bool        any_shape;   /* accept inputs whose shape differs from the declared
+                                one (dtype still checked); the run uses the real shapes */
 } tessera_session_options;
 
 /* Prepares the model for the device: checks every op is supported (one

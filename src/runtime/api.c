@@ -191,6 +191,7 @@ struct tessera_session {
     api_io          *in;  int n_in;      /* borrowed from the model, or owned (own_io) */
     api_io          *out; int n_out;
     bool             own_io;
+    bool             any_shape;          /* tessera_session_options.any_shape */
     ts_tensor      **inputs;             /* set by the caller, copied */
     ts_tensor      **outputs;            /* of the last run */
     rt_profile       prof;
@@ -243,6 +244,7 @@ tessera_status tessera_session_create(tessera_device *d, tessera_model *m,
     tessera_session *s = ts_calloc(1, sizeof *s);
     if (!s) { ir_graph_free(g); return TESSERA_ERR_NOMEM; }
     s->in = m->in; s->n_in = m->n_in; s->out = m->out; s->n_out = m->n_out;
+    s->any_shape = opt && opt->any_shape;
     rt_prepare_options po = {opt ? opt->dump_ir : NULL, opt ? opt->dump_to : NULL};
     st = api_session_new(d, g, &po, s);
     if (st) {
@@ -305,13 +307,13 @@ static ts_status api_check_symbols(const tessera_session *s) {
     return TS_OK;
 }
 
-static ts_status api_check_input(const api_io *io, const ts_tensor *t) {
+static ts_status api_check_input(const api_io *io, const ts_tensor *t, bool any_shape) {
     char want[96], got[96];
     if (io->dtype != TS_UNDEFINED && t->dtype != io->dtype)
         return ts_error(TS_ERR_INVALID, "input '%s': dtype %s, the model expects %s", io->name,
                         ts_dtype_name(t->dtype), ts_dtype_name(io->dtype));
-    bool ok = io->rank < 0 || io->rank == t->rank;
-    for (int d = 0; ok && io->rank >= 0 && d < io->rank; d++)
+    bool ok = any_shape || io->rank < 0 || io->rank == t->rank;
+    for (int d = 0; ok && !any_shape && io->rank >= 0 && d < io->rank; d++)
         ok = io->dim_param[d] || io->dims[d] < 0 || io->dims[d] == t->dims[d];
     if (!ok) {
         /* show the expected shape with symbols as '?' */
@@ -329,7 +331,7 @@ tessera_status tessera_session_set_input(tessera_session *s, const char *name,
     if (!s || !name || !t) return api_null(!s ? "session" : !name ? "name" : "tensor");
     int i = api_find(s->in, s->n_in, name);
     if (i < 0) return (tessera_status)api_unknown_name("input", name, s->in, s->n_in);
-    ts_status st = api_check_input(&s->in[i], CT(t));
+    ts_status st = api_check_input(&s->in[i], CT(t), s->any_shape);
     if (st) return (tessera_status)st;
     ts_tensor *c = ts_tensor_clone(CT(t));
     if (!c) return TESSERA_ERR_NOMEM;
@@ -359,7 +361,7 @@ tessera_status tessera_session_run(tessera_session *s) {
         if (!s->inputs[i])
             return (tessera_status)ts_error(TS_ERR_INVALID, "input '%s' is not set",
                                             s->in[i].name);
-    ts_status st = api_check_symbols(s);
+    ts_status st = s->any_shape ? TS_OK : api_check_symbols(s);
     if (st) return (tessera_status)st;
     for (int i = 0; i < s->n_out; i++) { ts_tensor_free(s->outputs[i]); s->outputs[i] = NULL; }
     st = s->dev->rt->run(s->dev->rt, s->prog, (const ts_tensor **)s->inputs,
