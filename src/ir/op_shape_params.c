@@ -80,6 +80,7 @@ static ts_status ints_from(const ir_node *n, const ts_tensor *const *in, int n_i
  * including INT64_MAX/INT64_MIN "to the end" markers, and gives the length. */
 static void slice_axis(int64_t dim, int64_t s, int64_t e, int64_t step, int64_t *start,
                        int64_t *len) {
+    if (dim == 0) { *start = 0; *len = 0; return; }
     if (s < 0) s += dim;
     if (e < 0) e += dim;
     if (step > 0) {
