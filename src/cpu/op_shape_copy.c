@@ -10,6 +10,10 @@
 #include "cpu/op_shape_int.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#include <xmmintrin.h>
+#endif
 
 enum { RUN, ELEM, BLOCK };
 #define TILE 32
@@ -57,9 +61,35 @@ static void copy_line(char *d, int64_t ds, const char *s, int64_t ss, int64_t n,
 #undef LINE
 }
 
+#ifdef __SSE2__
+/* 4-byte tile with 4x4 register transposes (SSE2 is baseline on x86-64);
+ * the ragged edge falls back to the scalar loop. */
+static void copy_tile4(uint32_t *d, int64_t drow, const uint32_t *s, int64_t scol,
+                       int64_t rows, int64_t cols) {
+    int64_t r4 = rows & ~(int64_t)3, c4 = cols & ~(int64_t)3;
+    for (int64_t i = 0; i < r4; i += 4)
+        for (int64_t j = 0; j < c4; j += 4) {
+            const float *sp = (const float *)(s + i + j * scol);
+            __m128 a = _mm_loadu_ps(sp), b = _mm_loadu_ps(sp + scol),
+                   c = _mm_loadu_ps(sp + 2 * scol), e = _mm_loadu_ps(sp + 3 * scol);
+            _MM_TRANSPOSE4_PS(a, b, c, e);
+            float *dp = (float *)(d + i * drow + j);
+            _mm_storeu_ps(dp, a);
+            _mm_storeu_ps(dp + drow, b);
+            _mm_storeu_ps(dp + 2 * drow, c);
+            _mm_storeu_ps(dp + 3 * drow, e);
+        }
+    for (int64_t i = 0; i < rows; i++)
+        for (int64_t j = i < r4 ? c4 : 0; j < cols; j++) d[i * drow + j] = s[i + j * scol];
+}
+#endif
+
 /* A rows x cols tile: dst contiguous along cols, src contiguous along rows. */
 static void copy_tile(char *d, int64_t drow, const char *s, int64_t scol, int64_t rows,
                       int64_t cols, size_t es) {
+#ifdef __SSE2__
+    if (es == 4) { copy_tile4((uint32_t *)d, drow, (const uint32_t *)s, scol, rows, cols); return; }
+#endif
 #define BLK(T)                                                               \
     do {                                                                     \
         T *dt = (T *)d; const T *st = (const T *)s;                          \
