@@ -1206,6 +1206,100 @@ TEST(threaded_large_copies_match_serial) {
     ts_tensor_free(a0); ts_tensor_free(k); done(&t);
 }
 
+/* Garbage in, never a crash: every op with random arities, dtypes, shapes,
+ * wild integer values (INT64_MIN/MAX, 2^40, negatives) and random
+ * attributes. Each run either succeeds or fails with a message naming the
+ * node; sanitizer builds check that nothing reads or writes out of bounds. */
+static int64_t wild(void) {
+    static const int64_t v[] = {0, 1, -1, 2, -2, 3, 5, INT64_MAX, INT64_MIN, (int64_t)1 << 40,
+                                -((int64_t)1 << 40), INT_MAX, INT_MIN};
+    return th_rand_int(0, 2) ? th_rand_int(-6, 6) : v[th_rand_int(0, (int)(sizeof v / sizeof v[0]) - 1)];
+}
+
+static ts_tensor *wild_tensor(void) {
+    int r = th_rand_int(0, 3);
+    int64_t d[3];
+    rand_dims(r, d, 4, true);
+    int kind = th_rand_int(0, 5);
+    ts_dtype dt = kind < 3 ? TS_I64 : kind == 3 ? TS_I32 : kind == 4 ? TS_BOOL : rand_type();
+    ts_tensor *t = ts_tensor_new(dt, r, d);
+    for (int64_t i = 0; i < ts_tensor_numel(t); i++) {
+        if (dt == TS_I64) ((int64_t *)t->data)[i] = wild();
+        else if (dt == TS_I32) ((int32_t *)t->data)[i] = (int32_t)wild();
+        else ts_tensor_set(t, i, (double)th_rand_int(-3, 3));
+    }
+    return t;
+}
+
+static void wild_attrs(ir_node *n) {
+    static const char *int_names[] = {"axis", "allowzero", "batch_dims", "num_outputs", "start",
+                                      "end", "batch_axis", "time_axis", "value_int"};
+    static const char *ints_names[] = {"perm", "split", "starts", "ends", "axes", "pads", "value_ints"};
+    static const char *modes[] = {"constant", "reflect", "edge", "wrap", "bogus"};
+    static const char *reds[] = {"none", "add", "mul", "max", "min", "bogus"};
+    for (int i = 0; i < 3; i++) {
+        if (th_rand_int(0, 1)) ir_node_set_int(n, int_names[th_rand_int(0, 8)], wild());
+        if (th_rand_int(0, 1)) {
+            int64_t v[6];
+            int c = th_rand_int(0, 6);
+            for (int k = 0; k < c; k++) v[k] = wild();
+            ir_node_set_ints(n, ints_names[th_rand_int(0, 6)], v, c);
+        }
+    }
+    if (th_rand_int(0, 2) == 0) ir_node_set_string(n, "mode", modes[th_rand_int(0, 4)]);
+    if (th_rand_int(0, 2) == 0) ir_node_set_string(n, "reduction", reds[th_rand_int(0, 5)]);
+    if (th_rand_int(0, 3) == 0) ir_node_set_float(n, "value_float", 1.5f);
+    if (th_rand_int(0, 3) == 0) {
+        int r = th_rand_int(0, 2);
+        int64_t d[2];
+        rand_dims(r, d, 3, true);
+        ir_node_set_tensor(n, "value", rand_tensor(rand_type(), r, d));
+    }
+}
+
+TEST(garbage_never_crashes) {
+    int ran = 0, failed_named = 0, failed = 0;
+    for (int it = 0; it < 3000; it++) {
+        const ir_opdef *def = &ir_ops_shape[th_rand_int(0, 200) % 24];
+        if (!def->op_type) continue;
+        int max_in = def->max_inputs < 0 ? 4 : def->max_inputs;
+        int max_out = def->max_outputs < 0 ? 3 : def->max_outputs;
+        int n_in = th_rand_int(def->min_inputs, max_in), n_out = th_rand_int(def->min_outputs, max_out);
+        tnode t = mk(def->op_type, n_in, n_out, (int[]){7, 9, 10, 11, 13, 14, 15, 16, 18, 19}[th_rand_int(0, 9)]);
+        wild_attrs(N(&t));
+        ts_tensor *in[5];
+        for (int i = 0; i < n_in; i++) in[i] = i > 0 && th_rand_int(0, 5) == 0 ? NULL : wild_tensor();
+        ts_tensor shells[3], *sp[3], *out[3] = {NULL, NULL, NULL};
+        memset(shells, 0, sizeof shells);
+        for (int i = 0; i < n_out; i++) sp[i] = &shells[i];
+        ts_status st = ir_infer_node(N(&t), t.opset, (const ts_tensor **)in, n_in, sp, n_out);
+        bool small = true;
+        for (int i = 0; st == TS_OK && i < n_out; i++)
+            small &= shells[i].dtype == TS_UNDEFINED ||
+                     ts_shape_numel(shells[i].rank, shells[i].dims) * 8 < ((int64_t)1 << 26);
+        if (st == TS_OK && small) {
+            for (int i = 0; i < n_out; i++)
+                out[i] = ts_tensor_new(shells[i].dtype ? shells[i].dtype : TS_F32, shells[i].rank, shells[i].dims);
+            cpu_ctx ctx = {.pool = th_rand_int(0, 1) ? tpool() : NULL, .opset = t.opset};
+            st = kernel(def->op_type)->run(&ctx, N(&t), (const ts_tensor **)in, n_in, out, n_out);
+            ran++;
+        }
+        if (st != TS_OK) {
+            failed++;
+            failed_named += error_names_node(st) || st == TS_ERR_NOMEM;
+            if (!error_names_node(st) && st != TS_ERR_NOMEM)
+                fprintf(stderr, "  %s: unnamed error %d: %s\n", def->op_type, (int)st, ts_last_error());
+        }
+        for (int i = 0; i < n_out; i++) ts_tensor_free(out[i]);
+        for (int i = 0; i < n_in; i++) ts_tensor_free(in[i]);
+        done(&t);
+    }
+    printf("garbage: %d kernels ran, %d errors (all named: %s)\n", ran, failed,
+           failed_named == failed ? "yes" : "no");
+    CHECK(failed_named == failed);
+    CHECK(ran > 100);   /* some garbage is valid and must run */
+}
+
 TEST(cleanup_pool) {
     if (pool_) ts_pool_free(pool_);
     pool_ = NULL;

@@ -517,22 +517,34 @@ static ts_status infer_reverse_sequence(ir_infer_ctx *c) {
     return TS_OK;
 }
 
-/* Every op moving elements of any type; strings are rejected up front. */
-static ts_status infer_checked(ir_infer_ctx *c, ir_infer_fn fn) {
-    if (c->n_in > 0 && c->in[0]) {
+/* Every op: required inputs present (an ONNX node may leave any input name
+ * empty), and element types a memcpy cannot move (strings) rejected. */
+static ts_status infer_checked(ir_infer_ctx *c, ir_infer_fn fn, int required, bool any_type) {
+    for (int i = 0; i < required; i++)
+        if (i >= c->n_in || !c->in[i])
+            return BAD(c, "input %d is required", NODE_ARGS(c->node), i);
+    if (!any_type && c->n_in > 0 && c->in[0]) {
         ts_status s = check_dtype(c, c->in[0], "input 0");
         if (s) return s;
     }
     return fn(c);
 }
 
-#define CHECKED(name)                                                         \
-    static ts_status name##_checked(ir_infer_ctx *c) { return infer_checked(c, name); }
-CHECKED(infer_reshape) CHECKED(infer_flatten) CHECKED(infer_squeeze) CHECKED(infer_unsqueeze)
-CHECKED(infer_transpose) CHECKED(infer_concat) CHECKED(infer_split) CHECKED(infer_slice)
-CHECKED(infer_gather) CHECKED(infer_gather_elements) CHECKED(infer_gather_nd)
-CHECKED(infer_scatter_nd) CHECKED(infer_scatter_elements) CHECKED(infer_expand)
-CHECKED(infer_tile) CHECKED(infer_pad) CHECKED(infer_compress) CHECKED(infer_reverse_sequence)
+#define CHECKED(name, required, any_type)                                     \
+    static ts_status name##_checked(ir_infer_ctx *c) {                         \
+        return infer_checked(c, name, required, any_type);                     \
+    }
+CHECKED(infer_reshape, 2, false) CHECKED(infer_flatten, 1, false)
+CHECKED(infer_squeeze, 1, false) CHECKED(infer_unsqueeze, 1, false)
+CHECKED(infer_transpose, 1, false) CHECKED(infer_concat, 1, false)
+CHECKED(infer_split, 1, false) CHECKED(infer_slice, 1, false)
+CHECKED(infer_gather, 2, false) CHECKED(infer_gather_elements, 2, false)
+CHECKED(infer_gather_nd, 2, false) CHECKED(infer_scatter_nd, 3, false)
+CHECKED(infer_scatter_elements, 3, false) CHECKED(infer_expand, 2, false)
+CHECKED(infer_tile, 2, false) CHECKED(infer_pad, 1, false)
+CHECKED(infer_compress, 2, false) CHECKED(infer_reverse_sequence, 2, false)
+CHECKED(infer_shape, 1, true) CHECKED(infer_size, 1, true)
+CHECKED(infer_constant_of_shape, 1, true) CHECKED(infer_range, 3, true)
 
 const ir_opdef ir_ops_shape[] = {
     {"Reshape", 2, 2, 1, 1, infer_reshape_checked},
@@ -552,11 +564,11 @@ const ir_opdef ir_ops_shape[] = {
     {"Expand", 2, 2, 1, 1, infer_expand_checked},
     {"Tile", 2, 2, 1, 1, infer_tile_checked},
     {"Pad", 1, 4, 1, 1, infer_pad_checked},
-    {"Shape", 1, 1, 1, 1, infer_shape},
-    {"Size", 1, 1, 1, 1, infer_size},
-    {"ConstantOfShape", 1, 1, 1, 1, infer_constant_of_shape},
+    {"Shape", 1, 1, 1, 1, infer_shape_checked},
+    {"Size", 1, 1, 1, 1, infer_size_checked},
+    {"ConstantOfShape", 1, 1, 1, 1, infer_constant_of_shape_checked},
     {"Constant", 0, 0, 1, 1, infer_constant},
-    {"Range", 3, 3, 1, 1, infer_range},
+    {"Range", 3, 3, 1, 1, infer_range_checked},
     {"Compress", 2, 2, 1, 1, infer_compress_checked},
     {"ReverseSequence", 2, 2, 1, 1, infer_reverse_sequence_checked},
     {NULL, 0, 0, 0, 0, NULL},

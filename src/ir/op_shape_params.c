@@ -230,9 +230,9 @@ ts_status ir_shape_split(const ir_node *n, int opset, const ts_tensor *const *in
     if (s == TS_OK && !has) s = split_even(n, opset, n_out, dim, sizes);
     else if (s == TS_OK) {
         int64_t sum = 0;
-        for (int i = 0; i < cnt; i++) {
+        for (int i = 0; i < cnt && cnt == n_out; i++) {
             if (v[i] < 0) { s = ts_error(TS_ERR_INVALID, NODE_FMT "negative split %lld", NODE_ARGS(n), (long long)v[i]); break; }
-            sum += v[i];
+            sum = v[i] > INT64_MAX - sum ? INT64_MAX : sum + v[i];
             sizes[i] = v[i];
         }
         if (s == TS_OK && (cnt != n_out || sum != dim))
