@@ -36,11 +36,11 @@ static bool cpu_has_subgraph(const ir_node *n) {
 static const char *cpu_unsupported(rt_device *d, const ir_node *n) {
     (void)d;
     if (cpu_has_subgraph(n)) return "ops with subgraphs are not supported";
-    if (!ir_op_find(n->domain, n->op_type))
-        return n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx")
-                   ? "unknown domain" : "no shape inference";
-    if (!cpu_kernel_find(n->domain, n->op_type)) return "no CPU kernel";
-    return NULL;
+    bool def = ir_op_find(n->domain, n->op_type), kernel = cpu_kernel_find(n->domain, n->op_type);
+    if (def && kernel) return NULL;
+    if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))
+        return "unknown domain";
+    return def ? "no CPU kernel" : kernel ? "no shape inference" : "not implemented";
 }
 
 static const char *cpu_check(void *ctx, const ir_node *n) { return cpu_unsupported(ctx, n); }
