@@ -154,7 +154,11 @@ static ts_status cpu_gather(cpu_run_state *s, const ir_node *n, const ts_tensor 
 static ts_tensor *cpu_new_output(rt_program *p, cpu_run_state *s, int v, const ts_tensor *h,
                                  bool *pooled) {
     *pooled = !(v >= 0 && p->last_use[v] == p->g->n_nodes);
-    if (!*pooled) return ts_tensor_new(h->dtype, h->rank, h->dims);
+    if (!*pooled) {
+        ts_tensor *t = ts_tensor_new(h->dtype, h->rank, h->dims);
+        if (t && p->poison) memset(t->data, 0xFF, ts_tensor_nbytes(t));
+        return t;
+    }
     int64_t numel = ts_shape_numel(h->rank, h->dims);
     if (numel < 0) { ts_error(TS_ERR_INVALID, "output shape overflows"); return NULL; }
     size_t bytes = (size_t)numel * ts_dtype_size(h->dtype);
