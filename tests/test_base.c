@@ -50,6 +50,8 @@ TEST(error_message_and_prefix) {
     CHECK(strcmp(ts_last_error(), "line 7: bad 'x'") == 0);
     ts_error_prefix("%s: ", "model.onnx");
     CHECK(strcmp(ts_last_error(), "model.onnx: line 7: bad 'x'") == 0);
+    ts_error(TS_ERR_PARSE, "node 'y': %s", ts_last_error());  /* wrapping itself */
+    CHECK(strcmp(ts_last_error(), "node 'y': model.onnx: line 7: bad 'x'") == 0);
     ts_clear_error();
     CHECK(strcmp(ts_last_error(), "") == 0);
     /* very long messages are truncated, never overflow */
@@ -701,7 +703,7 @@ typedef struct {
 static void cover_fn(void *arg, int64_t b, int64_t e) {
     cover_ctx *c = arg;
     atomic_fetch_add(&c->calls, 1);
-    if (b >= e || b < 0 || e > c->n || (e - b < c->grain && e != c->n))
+    if (b >= e || b < 0 || e > c->n || (e - b < c->grain && !(b == 0 && e == c->n)))
         atomic_fetch_add(&c->bad_chunks, 1);
     for (int64_t i = b; i < e; i++) atomic_fetch_add(&c->hits[i], 1);
 }

@@ -26,10 +26,13 @@ const char *ts_status_str(ts_status st) {
 }
 
 ts_status ts_error(ts_status st, const char *fmt, ...) {
+    /* Format into a copy first: callers may pass ts_last_error() as an argument. */
+    char msg[TS_ERR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(ts_err_buf, sizeof ts_err_buf, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(ts_err_buf, msg, sizeof msg);
     return st;
 }
 

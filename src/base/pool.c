@@ -4,7 +4,7 @@
  * from two threads at once, nor from inside fn (a nested call would wait on
  * itself). Different pools are independent.
  *
- * A job is [0, n) cut into nchunks equal chunks of at least `grain` items;
+ * A job is [0, n) cut into nearly equal chunks of at least `grain` items;
  * workers and the caller take chunk indices from an atomic counter, so a
  * slow thread does not hold up the others. */
 #include "base/base.h"
@@ -26,7 +26,7 @@ struct ts_pool {
     /* the current job */
     ts_range_fn fn;
     void *arg;
-    int64_t n, chunk, nchunks;
+    int64_t n, nchunks;
     atomic_llong next;
 };
 
@@ -35,13 +35,19 @@ int ts_cpu_count(void) {
     return n > 0 ? (int)n : 1;
 }
 
+/* Chunk c starts here. Sizes differ by at most one item, so all are >= grain
+ * when nchunks <= n / grain; written without c * n, which could overflow. */
+static int64_t ts_chunk_begin(const ts_pool *p, int64_t c) {
+    int64_t base = p->n / p->nchunks, rem = p->n % p->nchunks;
+    return c * base + TS_MIN(c, rem);
+}
+
 /* Runs chunks until none are left. */
 static void ts_pool_drain(ts_pool *p) {
     for (;;) {
         int64_t c = atomic_fetch_add(&p->next, 1);
         if (c >= p->nchunks) return;
-        int64_t b = c * p->chunk, e = TS_MIN(b + p->chunk, p->n);
-        p->fn(p->arg, b, e);
+        p->fn(p->arg, ts_chunk_begin(p, c), ts_chunk_begin(p, c + 1));
     }
 }
 
@@ -108,13 +114,11 @@ void ts_parallel_for(ts_pool *p, int64_t n, int64_t grain, ts_range_fn fn, void 
     if (!p || p->nstarted == 0 || nchunks <= 1) { fn(arg, 0, n); return; }
     /* A few chunks per thread balances uneven work without tiny chunks. */
     nchunks = TS_MIN(nchunks, (int64_t)p->nthreads * 4);
-    int64_t chunk = (n + nchunks - 1) / nchunks;
     pthread_mutex_lock(&p->mu);
     p->fn = fn;
     p->arg = arg;
     p->n = n;
-    p->chunk = chunk;
-    p->nchunks = (n + chunk - 1) / chunk;
+    p->nchunks = nchunks;
     atomic_store(&p->next, 0);
     p->busy = p->nstarted;
     p->generation++;
