@@ -74,7 +74,7 @@ UF(isinf_d, (isinf(x) && ((x > 0 && p->det_pos) || (x < 0 && p->det_neg))) ? 1.0
 static double gelu_d(double x, const ew_uprm *p) {
     if (p->tanh_approx)
         return 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
-    return 0.5 * x * (1.0 + erf(x * 0.7071067811865476));
+    return 0.5 * x * erfc(-x * 0.7071067811865476);   /* no cancellation for x << 0 */
 }
 
 /* ---- float32 rows --------------------------------------------------------- */
@@ -107,7 +107,7 @@ static void gelu_f32(float *o, const float *in, int64_t n, const ew_uprm *p) {
         }
         return;
     }
-    for (int64_t i = 0; i < n; i++) o[i] = 0.5f * in[i] * (1.0f + erff(in[i] * 0.70710678f));
+    for (int64_t i = 0; i < n; i++) o[i] = 0.5f * in[i] * erfcf(-in[i] * 0.70710678f);
 }
 
 static const ew_unop ew_unops[] = {

@@ -97,11 +97,16 @@ static void ew_store_f(void *data, ts_dtype t, int64_t i, double f) {
     case TS_F16: ((uint16_t *)data)[i] = ts_f32_to_f16((float)f); return;
     case TS_BF16: ((uint16_t *)data)[i] = ts_f32_to_bf16((float)f); return;
     case TS_BOOL: ((uint8_t *)data)[i] = f != 0; return;
-    case TS_I8: case TS_I16: case TS_I32: case TS_I64:
-        ew_store_bits(data, t, i, (uint64_t)ew_f_to_i(f)); return;
-    default:
-        /* numpy-like: negative floats to unsigned go through int64 */
-        ew_store_bits(data, t, i, f < 0 ? (uint64_t)ew_f_to_i(f) : ew_f_to_u(f)); return;
+    case TS_I64: ew_store_bits(data, t, i, (uint64_t)ew_f_to_i(f)); return;
+    case TS_U64: ew_store_bits(data, t, i, ew_f_to_u(f)); return;
+    default: {
+        /* narrower integers saturate to their own range */
+        int bits = (int)ts_dtype_size(t) * 8;
+        bool sign = ts_dtype_is_int(t) && t != TS_U8 && t != TS_U16 && t != TS_U32;
+        double hi = ldexp(1.0, sign ? bits - 1 : bits) - 1, lo = sign ? -hi - 1 : 0;
+        ew_store_bits(data, t, i, (uint64_t)ew_f_to_i(f < lo ? lo : f > hi ? hi : f));
+        return;
+    }
     }
 }
 

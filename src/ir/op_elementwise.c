@@ -70,6 +70,10 @@ static ts_status ew_infer_arith(ir_infer_ctx *c) {
 static ts_status ew_infer_bitshift(ir_infer_ctx *c) {
     ts_dtype t = c->in[0]->dtype;
     if (t != TS_U8 && t != TS_U16 && t != TS_U32 && t != TS_U64) return ew_bad_dtype(c, 0, "an unsigned integer");
+    const char *dir = ir_attr_string(c->node, "direction", "");
+    if (strcmp(dir, "LEFT") && strcmp(dir, "RIGHT"))
+        return ts_error(TS_ERR_INVALID, "node '%s' (BitShift): attribute 'direction' must be LEFT or RIGHT, not '%s'",
+                        c->node->name, dir);
     return ew_infer_arith(c);
 }
 
