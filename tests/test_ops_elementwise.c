@@ -663,4 +663,32 @@ TEST(zero_size_and_rank0) {
     ts_tensor_free(a); ts_tensor_free(b); ts_tensor_free(s1); ts_tensor_free(s2);
 }
 
+/* Opset < 7: B aligned at `axis` with broadcast=1; PRelu-6 slope per channel. */
+TEST(legacy_broadcast_opset6) {
+    ts_tensor *a = oh_rand(TS_F32, 3, (int64_t[]){2, 3, 4}, -5, 5);
+    ts_tensor *b = oh_rand(TS_F32, 1, (int64_t[]){3}, 0, 1);
+    ir_graph *g;
+    ir_node *n = oh_node(&g, "Add", 2, 1);
+    ir_node_set_int(n, "broadcast", 1);
+    ir_node_set_int(n, "axis", 1);
+    const ts_tensor *in[2] = {a, b};
+    ts_tensor *out[1];
+    CHECK(oh_run(n, 6, in, 2, out, 1) == TS_OK);
+    for (int i = 0; out[0] && i < 24; i++)
+        OH_EXPECT(((float *)out[0]->data)[i], ((float *)a->data)[i] + ((float *)b->data)[i / 4 % 3], 1e-6, 0, "Add axis=1");
+    oh_free(out, 1);
+    ir_graph_free(g);
+    n = oh_node(&g, "PRelu", 2, 1);
+    CHECK(oh_run(n, 6, in, 2, out, 1) == TS_OK);
+    for (int i = 0; out[0] && i < 24; i++) {
+        float x = ((float *)a->data)[i];
+        OH_EXPECT(((float *)out[0]->data)[i], x < 0 ? x * ((float *)b->data)[i / 4 % 3] : x, 1e-6, 0, "PRelu-6");
+    }
+    oh_free(out, 1);
+    /* opset 7+: numpy rules, so [2,3,4] and [3] do not broadcast */
+    CHECK(oh_run(n, 9, in, 2, out, 1) == TS_ERR_INVALID);
+    ir_graph_free(g);
+    ts_tensor_free(a); ts_tensor_free(b);
+}
+
 TEST_MAIN()

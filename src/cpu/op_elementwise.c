@@ -7,6 +7,7 @@
  * uint64; see op_elementwise.h), which serves every dtype, and float32 ops
  * that models lean on have row loops over SIMD vectors besides. */
 #include "cpu/op_elementwise.h"
+#include "ir/op_elementwise.h"
 
 #include <math.h>
 #include <string.h>
@@ -275,7 +276,10 @@ static ts_status ew_run_binary(cpu_ctx *ctx, const ir_node *n, const ts_tensor *
     if (!op) return ts_error(TS_ERR_INTERNAL, "node '%s': no binary op %s", n->name, n->op_type);
     ts_status st = TS_OK;
     if (n_in == 2) {
-        st = ew_binary(ctx, n, op, in[0], in[1], out[0]);
+        ts_tensor view = *in[1];   /* legacy (opset < 7) broadcasting: B reshaped */
+        view.owns_data = false;
+        ir_ew_legacy_dims(n, ctx ? ctx->opset : 0, in[0], in[1], &view.rank, view.dims);
+        st = ew_binary(ctx, n, op, in[0], &view, out[0]);
     } else {
         /* Variadic Sum/Mean/Max/Min: broadcast the first, fold the rest in place. */
         cpu_ew_broadcast_copy(ctx, in[0], out[0]);

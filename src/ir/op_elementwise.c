@@ -2,8 +2,29 @@
  * Where, Identity, Dropout. Shapes follow numpy broadcasting; dtypes must
  * agree where ONNX says T for several inputs. */
 #include "ir/ir.h"
+#include "ir/op_elementwise.h"
 
 #include <string.h>
+
+bool ir_ew_legacy_dims(const ir_node *n, int opset, const ts_tensor *a, const ts_tensor *b,
+                       int *rb, int64_t *db) {
+    if (opset <= 0 || opset >= 7 || !a || !b) return false;
+    if (!strcmp(n->op_type, "PRelu")) {
+        if (b->rank != 1 || a->rank < 2 || b->dims[0] != a->dims[1] || b->dims[0] == 1) return false;
+        *rb = a->rank - 1;
+        db[0] = b->dims[0];
+        for (int d = 1; d < *rb; d++) db[d] = 1;
+        return true;
+    }
+    if (!ir_attr_int(n, "broadcast", 0) || !ir_attr_find(n, "axis")) return false;
+    int64_t axis = ir_attr_int(n, "axis", 0);
+    if (axis < 0) axis += a->rank;
+    int r = (int)(a->rank - axis);
+    if (axis < 0 || r < b->rank || r > TS_MAX_RANK) return false;
+    for (int d = 0; d < r; d++) db[d] = d < b->rank ? b->dims[d] : 1;
+    *rb = r;
+    return true;
+}
 
 static ts_status ew_bad_dtype(const ir_infer_ctx *c, int i, const char *want) {
     return ts_error(TS_ERR_INVALID, "node '%s' (%s): input %d has dtype %s, expected %s",
@@ -22,7 +43,11 @@ static ts_status ew_bcast_all(ir_infer_ctx *c, int first, bool same_dtype, int *
         if (!c->in[i]) continue;
         if (same_dtype && c->in[i]->dtype != c->in[first]->dtype)
             return ew_bad_dtype(c, i, ts_dtype_name(c->in[first]->dtype));
-        ts_status st = ir_broadcast_shape(c->node, *r, d, c->in[i]->rank, c->in[i]->dims, r, d);
+        int rb = c->in[i]->rank;
+        int64_t db[TS_MAX_RANK];
+        if (!(c->n_in == 2 && ir_ew_legacy_dims(c->node, c->opset, c->in[0], c->in[1], &rb, db)))
+            memcpy(db, c->in[i]->dims, sizeof(int64_t) * (size_t)rb);
+        ts_status st = ir_broadcast_shape(c->node, *r, d, rb, db, r, d);
         if (st) return st;
     }
     return TS_OK;
