@@ -112,6 +112,7 @@ static ts_status infer_squeeze(ir_infer_ctx *c) {
     bool present, drop[TS_MAX_RANK] = {false};
     ts_status s = read_axes(c, ax, &cnt, &present);
     if (s) return s;
+    present &= cnt > 0;   /* an empty axes list squeezes every 1, as if omitted */
     for (int i = 0; i < cnt; i++) {
         int a;
         if ((s = ir_norm_axis(c->node, ax[i], x->rank, &a))) return s;
