@@ -21,7 +21,8 @@ static int64_t index_at(const ts_tensor *t, int64_t i) {
 static ts_status wrap_index(const ir_node *n, int64_t v, int64_t dim, int axis, int64_t *out) {
     int64_t w = v < 0 ? v + dim : v;
     if (w < 0 || w >= dim)
-        return ts_error(TS_ERR_RANGE, SHP_NODE_FMT "index %lld out of range [-%lld, %lld) on axis %d",
+        return ts_error(TS_ERR_RANGE,
+                        SHP_NODE_FMT "index %lld out of range [-%lld, %lld) on axis %d",
                         SHP_NODE_ARGS(n), (long long)v, (long long)dim, (long long)dim, axis);
     *out = w;
     return TS_OK;
@@ -78,7 +79,8 @@ ts_status shp_gather(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n
     int64_t nidx = ts_tensor_numel(ix);
     int64_t *w = ts_malloc(sizeof(int64_t) * (size_t)TS_MAX(nidx, 1));
     if (!w) return TS_ERR_NOMEM;
-    for (int64_t i = 0; i < nidx && !s; i++) s = wrap_index(n, index_at(ix, i), x->dims[axis], axis, &w[i]);
+    for (int64_t i = 0; i < nidx && !s; i++)
+        s = wrap_index(n, index_at(ix, i), x->dims[axis], axis, &w[i]);
     if (!s) {
         gather_job j = {x->data, out[0]->data, w, nidx, x->dims[axis],
                         prod(x->dims, axis + 1, x->rank), ES(x)};
@@ -116,28 +118,60 @@ static ts_status walk_elements(const ir_node *n, const ts_tensor *x, const ts_te
     return TS_OK;
 }
 
-typedef struct elem_job {
-    const char *src;
-    char *dst;
-    size_t es;
-    ts_dtype dt;
-    int red;
-} elem_job;
-
-static ts_status gather_elem(void *arg, int64_t i, int64_t off) {
-    const elem_job *j = arg;
-    copy_elems(j->dst + (size_t)i * j->es, j->src + (size_t)off * j->es, 1, j->es);
+/* Checks every index of ix against dim before any thread reads through it. */
+static ts_status check_indices(const ir_node *n, const ts_tensor *ix, int64_t dim, int axis) {
+    int64_t total = ts_tensor_numel(ix), w;
+    for (int64_t i = 0; i < total; i++) {
+        ts_status s = wrap_index(n, index_at(ix, i), dim, axis, &w);
+        if (s) return s;
+    }
     return TS_OK;
+}
+
+typedef struct ge_job {
+    const ts_tensor *x, *ix;
+    char *dst;
+    int axis;
+    int64_t xs[TS_MAX_RANK];
+} ge_job;
+
+/* GatherElements over lines [b, e) of the index tensor's last axis; the
+ * indices were checked, so only the wrap is left. */
+static void gather_elem_lines(void *arg, int64_t b, int64_t e) {
+    const ge_job *j = arg;
+    int r = j->ix->rank, last = r - 1;
+    int64_t w = j->ix->dims[last], dim = j->x->dims[j->axis];
+    size_t es = ts_dtype_size(j->x->dtype);
+    for (int64_t line = b; line < e; line++) {
+        int64_t rem = line, base = 0;
+        for (int a = last - 1; a >= 0; a--) {
+            int64_t c = rem % j->ix->dims[a];
+            rem /= j->ix->dims[a];
+            if (a != j->axis) base += c * j->xs[a];
+        }
+        for (int64_t k = 0; k < w; k++) {
+            int64_t v = index_at(j->ix, line * w + k);
+            if (v < 0) v += dim;
+            int64_t off = base + v * j->xs[j->axis] + (last != j->axis ? k * j->xs[last] : 0);
+            copy_elems(j->dst + (size_t)(line * w + k) * es,
+                       (const char *)j->x->data + (size_t)off * es, 1, es);
+        }
+    }
 }
 
 ts_status shp_gather_elements(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n_in,
                               ts_tensor **out, int n_out) {
-    (void)ctx; (void)n_in; (void)n_out;
+    (void)n_in; (void)n_out;
+    const ts_tensor *x = in[0], *ix = in[1];
     int axis;
-    ts_status s = ir_norm_axis(n, ir_attr_int(n, "axis", 0), in[0]->rank, &axis);
-    if (s) return s;
-    elem_job j = {in[0]->data, out[0]->data, ES(in[0]), in[0]->dtype, 0};
-    return walk_elements(n, in[0], in[1], axis, gather_elem, &j);
+    ts_status s = ir_norm_axis(n, ir_attr_int(n, "axis", 0), x->rank, &axis);
+    if (s || (s = check_indices(n, ix, x->dims[axis], axis))) return s;
+    if (ts_tensor_numel(ix) == 0) return TS_OK;
+    ge_job j = {.x = x, .ix = ix, .dst = out[0]->data, .axis = axis};
+    shp_strides(x->rank, x->dims, j.xs);
+    int64_t w = ix->dims[ix->rank - 1];
+    ts_parallel_for(ctx->pool, ts_tensor_numel(ix) / w, TS_MAX(1, 4096 / w), gather_elem_lines, &j);
+    return TS_OK;
 }
 
 /* ---- reductions of the Scatter ops ------------------------------------------------- */
@@ -245,9 +279,26 @@ static ts_status nd_offset(const ir_node *n, const int64_t *t, int64_t k, const 
     return TS_OK;
 }
 
+typedef struct gnd_job {
+    const char *src;
+    char *dst;
+    const int64_t *off;       /* element offset of each selected slice */
+    int64_t slice;
+    size_t es;
+} gnd_job;
+
+static void gather_nd_rows(void *arg, int64_t b, int64_t e) {
+    const gnd_job *j = arg;
+    for (int64_t i = b; i < e; i++)
+        copy_elems(j->dst + (size_t)(i * j->slice) * j->es, j->src + (size_t)j->off[i] * j->es,
+                   j->slice, j->es);
+}
+
+/* GatherND: resolve (and check) every index tuple to a slice offset first,
+ * then copy the slices in parallel. */
 ts_status shp_gather_nd(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n_in,
                         ts_tensor **out, int n_out) {
-    (void)ctx; (void)n_in; (void)n_out;
+    (void)n_in; (void)n_out;
     const ts_tensor *x = in[0], *ix = in[1];
     int b = (int)ir_attr_int(n, "batch_dims", 0);
     int64_t k = ix->dims[ix->rank - 1];
@@ -255,18 +306,21 @@ ts_status shp_gather_nd(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, in
     shp_strides(x->rank, x->dims, xs);
     int64_t batches = prod(x->dims, 0, b), batch_stride = prod(x->dims, b, x->rank);
     int64_t per = prod(ix->dims, b, ix->rank - 1), slice = prod(x->dims, b + (int)k, x->rank);
+    int64_t count = batches * per;
+    int64_t *offs = ts_malloc(sizeof(int64_t) * (size_t)TS_MAX(count, 1));
+    if (!offs) return TS_ERR_NOMEM;
     const int64_t *t = ix->data;
-    size_t es = ES(x);
-    char *d = out[0]->data;
-    for (int64_t bi = 0; bi < batches; bi++) {
-        for (int64_t i = 0; i < per; i++, t += k, d += (size_t)slice * es) {
-            int64_t off;
-            ts_status s = nd_offset(n, t, k, x->dims + b, xs + b, b, &off);
-            if (s) return s;
-            copy_elems(d, (const char *)x->data + (size_t)(bi * batch_stride + off) * es, slice, es);
-        }
+    ts_status s = TS_OK;
+    for (int64_t i = 0; i < count && !s; i++, t += k) {
+        s = nd_offset(n, t, k, x->dims + b, xs + b, b, &offs[i]);
+        if (!s) offs[i] += (i / per) * batch_stride;
     }
-    return TS_OK;
+    if (!s) {
+        gnd_job j = {x->data, out[0]->data, offs, slice, ES(x)};
+        ts_parallel_for(ctx->pool, count, TS_MAX(1, 4096 / TS_MAX(slice, 1)), gather_nd_rows, &j);
+    }
+    ts_free(offs);
+    return s;
 }
 
 ts_status shp_scatter_nd(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n_in,
@@ -339,7 +393,8 @@ ts_status shp_reverse_sequence(cpu_ctx *ctx, const ir_node *n, const ts_tensor *
         for (int64_t t = 0; t < nt; t++) {
             int64_t st = t < L ? L - 1 - t : t;
             copy_elems((char *)out[0]->data + (size_t)(b * bstride + t * tstride) * es,
-                       (const char *)x->data + (size_t)(b * bstride + st * tstride) * es, inner, es);
+                       (const char *)x->data + (size_t)(b * bstride + st * tstride) * es, inner,
+                       es);
         }
     }
     return TS_OK;
