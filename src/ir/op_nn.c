@@ -452,7 +452,7 @@ static ts_status infer_resize(ir_infer_ctx *c) {
     if (!scales == !sizes) return NODE_ERR(c, "%s", "exactly one of scales and sizes must be given");
     const ts_tensor *v = scales ? scales : sizes;
     if (!v->data) return IR_NEED_VALUE;
-    int axes[TS_MAX_RANK], na;
+    int axes[TS_MAX_RANK], na = 0;
     if ((st = resize_axes(c, x->rank, axes, &na))) return st;
     double vals[TS_MAX_RANK];
     if ((st = read_floats(c, v, na, vals, scales ? "scales" : "sizes"))) return st;
