@@ -769,11 +769,11 @@ typedef struct rref {
 
 static double rr_coord(const rref *r, double x, double sc, double lin, double lout, double rs, double re) {
     if (!strcmp(r->ctm, "half_pixel")) return (x + 0.5) / sc - 0.5;
-    if (!strcmp(r->ctm, "pytorch_half_pixel")) return lout > 1 ? (x + 0.5) / sc - 0.5 : 0;
+    if (!strcmp(r->ctm, "pytorch_half_pixel")) return lout != 1 ? (x + 0.5) / sc - 0.5 : 0;
     if (!strcmp(r->ctm, "align_corners")) return lout == 1 ? 0 : x * (lin - 1) / (lout - 1);
     if (!strcmp(r->ctm, "asymmetric")) return x / sc;
     if (!strcmp(r->ctm, "tf_half_pixel_for_nn")) return (x + 0.5) / sc;
-    return lout > 1 ? rs * (lin - 1) + x * (re - rs) * (lin - 1) / (lout - 1) : 0.5 * (rs + re) * (lin - 1);
+    return lout != 1 ? rs * (lin - 1) + x * (re - rs) * (lin - 1) / (lout - 1) : 0.5 * (rs + re) * (lin - 1);
 }
 
 /* Taps for one axis: returns count; idx/w filled; *out set when outside. */
@@ -854,7 +854,7 @@ static void check_resize(const rref *r, int rank, const int64_t *in, const doubl
         bool outside = false;
         for (int a = 0; a < rank; a++) {
             double s = use_sizes ? (double)out[a] / (double)in[a] : (double)(float)scales[a];
-            double xo = rr_coord(r, (double)c[a], s, (double)in[a], (double)out[a], roi ? (double)(float)roi[a] : 0,
+            double xo = rr_coord(r, (double)c[a], s, (double)in[a], (double)in[a] * s, roi ? (double)(float)roi[a] : 0,
                                  roi ? (double)(float)roi[rank + a] : 1);
             bool oa;
             n[a] = rr_taps(r, xo, in[a], idx[a], w[a], &oa);

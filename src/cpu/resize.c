@@ -60,21 +60,23 @@ static ts_status rs_read_opts(const ir_node *n, int opset, bool upsample, rs_opt
     return TS_OK;
 }
 
-/* Input coordinate of output coordinate x on one axis. */
-static double rs_coord(const rs_opts *o, double x, double scale, int64_t lin, int64_t lout,
+/* Input coordinate of output coordinate x on one axis. lout is the
+ * unrounded output length in * scale, as in ONNX's reference (it matters
+ * for align_corners when the scale does not divide the length). */
+static double rs_coord(const rs_opts *o, double x, double scale, int64_t lin, double lout,
                        double roi_start, double roi_end) {
     switch (o->ctm) {
     case CT_HALF_PIXEL: return (x + 0.5) / scale - 0.5;
     case CT_HALF_PIXEL_SYM: {
-        double adj = (double)lout / (scale * (double)lin), center = (double)lin / 2.0;
+        double adj = floor(lout) / lout, center = (double)lin / 2.0;
         return center * (1 - adj) + (x + 0.5) / scale - 0.5;
     }
     case CT_PYTORCH: return lout > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
-    case CT_ALIGN: return lout == 1 ? 0.0 : x * (double)(lin - 1) / (double)(lout - 1);
+    case CT_ALIGN: return lout == 1 ? 0.0 : x * (double)(lin - 1) / (lout - 1);
     case CT_ASYM: return x / scale;
     case CT_TF_NN: return (x + 0.5) / scale;
     default:
-        return lout > 1 ? roi_start * (double)(lin - 1) + x * (roi_end - roi_start) * (double)(lin - 1) / (double)(lout - 1)
+        return lout != 1 ? roi_start * (double)(lin - 1) + x * (roi_end - roi_start) * (double)(lin - 1) / (lout - 1)
                         : 0.5 * (roi_start + roi_end) * (double)(lin - 1);
     }
 }
@@ -146,7 +148,7 @@ static ts_status rs_axis_init(const rs_opts *o, int64_t lin, int64_t lout, doubl
     a->outside = ts_calloc((size_t)lout + 1, sizeof(bool));
     if (!a->idx || !a->w || !a->outside) { rs_axis_free(a); return TS_ERR_NOMEM; }
     for (int64_t x = 0; x < lout; x++) {
-        double xi = rs_coord(o, (double)x, scale, lin, lout, roi_s, roi_e);
+        double xi = rs_coord(o, (double)x, scale, lin, (double)lin * scale, roi_s, roi_e);
         if (o->ctm == CT_TF_CROP && (xi < 0 || xi > (double)(lin - 1))) a->outside[x] = true;
         rs_taps(o, xi, scale, a, a->idx + x * a->width, a->w + x * a->width);
     }
