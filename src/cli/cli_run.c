@@ -210,10 +210,23 @@ static void run_file_names(const run_args *a, const tessera_model *m, run_out_fi
     }
 }
 
+/* mkdir -p: the directory and any missing parents. */
+static int run_mkdirs(const char *dir) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(path, 0777) != 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int run_write(const run_args *a, const tessera_model *m, tessera_session *s,
                      run_out_file *f) {
     int n = tessera_model_num_outputs(m), i = 0, rc = 0;
-    if (mkdir(a->out_dir, 0777) != 0 && errno != EEXIST)
+    if (run_mkdirs(a->out_dir) != 0)
         return cli_fail("run", 1, "--output-dir %s: %s", a->out_dir, strerror(errno));
     for (; i < n && !rc; i++) {
         const tessera_tensor *t;

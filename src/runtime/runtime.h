@@ -82,6 +82,20 @@ ts_status rt_check_ops(const ir_graph *g, rt_check_fn why, void *ctx, const char
  * v, or -1 if none reads it. Graph outputs get n_nodes (never freed early). */
 ts_status rt_last_uses(const ir_graph *g, int **last_use);
 
+/* Buffer reuse across nodes and runs (executor.c). A run frees a buffer
+ * back to the arena after its last reader; the next node needing a similar
+ * size takes it, so a steady-state run neither maps nor faults in new pages.
+ * Buffers are 64-byte aligned and rounded up to whole cache lines. */
+typedef struct rt_arena {
+    void **free;  int n_free, cap_free;    /* buffers not in use */
+    int64_t bytes;                         /* all buffers, in use or not */
+} rt_arena;
+void *rt_arena_get(rt_arena *a, size_t bytes);   /* NULL: out of memory (error set) */
+void  rt_arena_put(rt_arena *a, void *p);
+/* Returns buffers not taken since the last trim to the system. */
+void  rt_arena_trim(rt_arena *a);
+void  rt_arena_free(rt_arena *a);
+
 void rt_profile_add(rt_profile *p, const char *op_type, double seconds);
 void rt_profile_reset(rt_profile *p);
 void rt_profile_free(rt_profile *p);
