@@ -38,11 +38,12 @@ tessera_tensor *tessera_tensor_new(tessera_dtype dtype, int rank, const int64_t 
 }
 
 void           tessera_tensor_free(tessera_tensor *t) { ts_tensor_free(T(t)); }
-tessera_dtype  tessera_tensor_dtype(const tessera_tensor *t) { return (tessera_dtype)CT(t)->dtype; }
-int            tessera_tensor_rank(const tessera_tensor *t) { return CT(t)->rank; }
-const int64_t *tessera_tensor_dims(const tessera_tensor *t) { return CT(t)->dims; }
-int64_t        tessera_tensor_numel(const tessera_tensor *t) { return ts_tensor_numel(CT(t)); }
-void          *tessera_tensor_data(const tessera_tensor *t) { return CT(t)->data; }
+/* Accessors accept NULL (a failed call left it so) and return 0/NULL. */
+tessera_dtype  tessera_tensor_dtype(const tessera_tensor *t) { return t ? (tessera_dtype)CT(t)->dtype : 0; }
+int            tessera_tensor_rank(const tessera_tensor *t) { return t ? CT(t)->rank : 0; }
+const int64_t *tessera_tensor_dims(const tessera_tensor *t) { return t ? CT(t)->dims : NULL; }
+int64_t        tessera_tensor_numel(const tessera_tensor *t) { return t ? ts_tensor_numel(CT(t)) : 0; }
+void          *tessera_tensor_data(const tessera_tensor *t) { return t ? CT(t)->data : NULL; }
 double         tessera_tensor_get(const tessera_tensor *t, int64_t i) { return ts_tensor_get(CT(t), i); }
 
 static bool api_ends_with(const char *s, const char *suffix) {
@@ -86,8 +87,8 @@ void tessera_device_close(tessera_device *d) {
     ts_free(d);
 }
 
-const char *tessera_device_name(const tessera_device *d) { return d->rt->name; }
-int tessera_device_threads(const tessera_device *d) { return d->rt->threads; }
+const char *tessera_device_name(const tessera_device *d) { return d ? d->rt->name : NULL; }
+int tessera_device_threads(const tessera_device *d) { return d ? d->rt->threads : 0; }
 
 /* ---- models ------------------------------------------------------------------- */
 
@@ -165,18 +166,18 @@ tessera_status tessera_model_load(const char *path, tessera_model **out) {
     return TESSERA_OK;
 }
 
-int tessera_model_num_inputs(const tessera_model *m) { return m->n_in; }
-int tessera_model_num_outputs(const tessera_model *m) { return m->n_out; }
+int tessera_model_num_inputs(const tessera_model *m) { return m ? m->n_in : 0; }
+int tessera_model_num_outputs(const tessera_model *m) { return m ? m->n_out : 0; }
 const char *tessera_model_input_name(const tessera_model *m, int i) {
-    return i >= 0 && i < m->n_in ? m->in[i].name : NULL;
+    return m && i >= 0 && i < m->n_in ? m->in[i].name : NULL;
 }
 const char *tessera_model_output_name(const tessera_model *m, int i) {
-    return i >= 0 && i < m->n_out ? m->out[i].name : NULL;
+    return m && i >= 0 && i < m->n_out ? m->out[i].name : NULL;
 }
 
 int tessera_model_input_info(const tessera_model *m, int i, tessera_dtype *dtype,
                              int64_t dims[TESSERA_MAX_RANK]) {
-    if (i < 0 || i >= m->n_in) return -1;
+    if (!m || i < 0 || i >= m->n_in) return -1;
     const api_io *io = &m->in[i];
     if (dtype) *dtype = (tessera_dtype)io->dtype;
     for (int d = 0; dims && d < io->rank; d++) dims[d] = io->dim_param[d] ? -1 : io->dims[d];
@@ -391,9 +392,9 @@ tessera_status tessera_session_get_output(tessera_session *s, const char *name,
     return TESSERA_OK;
 }
 
-double tessera_session_last_seconds(const tessera_session *s) { return s->prof.seconds; }
+double tessera_session_last_seconds(const tessera_session *s) { return s ? s->prof.seconds : 0; }
 
 int tessera_session_op_times(const tessera_session *s, const tessera_op_time **times) {
-    *times = s->times;
-    return s->times ? s->prof.n_ops : 0;
+    *times = s ? s->times : NULL;
+    return *times ? s->prof.n_ops : 0;
 }
