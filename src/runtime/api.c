@@ -196,7 +196,8 @@ struct tessera_session {
     ts_tensor      **inputs;             /* set by the caller, copied */
     ts_tensor      **outputs;            /* of the last run */
     rt_profile       prof;
-    tessera_op_time *times;
+    tessera_op_time *times;              /* prof.ops sorted, slowest first */
+    tessera_node_time *node_times;       /* prof.nodes sorted, slowest first */
 };
 
 void tessera_session_free(tessera_session *s) {
@@ -209,6 +210,7 @@ void tessera_session_free(tessera_session *s) {
     if (s->own_io) { api_io_free(s->in, s->n_in); api_io_free(s->out, s->n_out); }
     rt_profile_free(&s->prof);
     ts_free(s->times);
+    ts_free(s->node_times);
     ts_free(s);
 }
 
@@ -325,12 +327,15 @@ static ts_status api_check_input(const api_io *io, const ts_tensor *t, bool any_
     for (int d = 0; ok && !any_shape && io->rank >= 0 && d < io->rank; d++)
         ok = io->dim_param[d] || io->dims[d] < 0 || io->dims[d] == t->dims[d];
     if (!ok) {
-        /* show the expected shape with symbols as '?' */
-        int64_t dims[TS_MAX_RANK];
-        for (int d = 0; d < io->rank; d++) dims[d] = io->dim_param[d] ? -1 : io->dims[d];
+        size_t len = (size_t)snprintf(want, sizeof want, "[");
+        for (int d = 0; d < io->rank && len < sizeof want; d++)   /* symbols and unknowns as '?' */
+            len += io->dim_param[d] || io->dims[d] < 0
+                       ? (size_t)snprintf(want + len, sizeof want - len, "%s?", d ? "," : "")
+                       : (size_t)snprintf(want + len, sizeof want - len, "%s%lld", d ? "," : "",
+                                          (long long)io->dims[d]);
+        if (len < sizeof want) snprintf(want + len, sizeof want - len, "]");
         return ts_error(TS_ERR_INVALID, "input '%s': shape %s, the model expects %s", io->name,
-                        ts_shape_str(t->rank, t->dims, got, sizeof got),
-                        ts_shape_str(io->rank, dims, want, sizeof want));
+                        ts_shape_str(t->rank, t->dims, got, sizeof got), want);
     }
     return TS_OK;
 }
@@ -349,19 +354,31 @@ tessera_status tessera_session_set_input(tessera_session *s, const char *name,
     return TESSERA_OK;
 }
 
-static int api_time_cmp(const void *a, const void *b) {
+static int api_op_cmp(const void *a, const void *b) {
     double x = ((const tessera_op_time *)a)->seconds, y = ((const tessera_op_time *)b)->seconds;
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
+static int api_node_cmp(const void *a, const void *b) {
+    double x = ((const tessera_node_time *)a)->seconds, y = ((const tessera_node_time *)b)->seconds;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Sorted copies of the profile for the public API (NULL on OOM: no report). */
 static void api_sort_times(tessera_session *s) {
     ts_free(s->times);
+    ts_free(s->node_times);
     s->times = ts_calloc((size_t)s->prof.n_ops + 1, sizeof *s->times);
-    if (!s->times) return;
-    for (int i = 0; i < s->prof.n_ops; i++)
+    s->node_times = ts_calloc((size_t)s->prof.n_nodes + 1, sizeof *s->node_times);
+    for (int i = 0; s->times && i < s->prof.n_ops; i++)
         s->times[i] = (tessera_op_time){s->prof.ops[i].op_type, s->prof.ops[i].count,
                                         s->prof.ops[i].seconds};
-    qsort(s->times, (size_t)s->prof.n_ops, sizeof *s->times, api_time_cmp);
+    for (int i = 0; s->node_times && i < s->prof.n_nodes; i++)
+        s->node_times[i] = (tessera_node_time){s->prof.nodes[i].name, s->prof.nodes[i].op_type,
+                                               s->prof.nodes[i].seconds};
+    if (s->times) qsort(s->times, (size_t)s->prof.n_ops, sizeof *s->times, api_op_cmp);
+    if (s->node_times)
+        qsort(s->node_times, (size_t)s->prof.n_nodes, sizeof *s->node_times, api_node_cmp);
 }
 
 tessera_status tessera_session_run(tessera_session *s) {
@@ -397,4 +414,9 @@ double tessera_session_last_seconds(const tessera_session *s) { return s ? s->pr
 int tessera_session_op_times(const tessera_session *s, const tessera_op_time **times) {
     *times = s ? s->times : NULL;
     return *times ? s->prof.n_ops : 0;
+}
+
+int tessera_session_node_times(const tessera_session *s, const tessera_node_time **times) {
+    *times = s ? s->node_times : NULL;
+    return *times ? s->prof.n_nodes : 0;
 }
