@@ -55,14 +55,8 @@ float cpu_act_scalar(const cpu_act *act, float x) {
     return x;
 }
 
-void cpu_act_apply(const cpu_act *act, float *x, int64_t n) {
-    if (act->kind == CPU_ACT_NONE) return;
+static void act_apply_scalar(const cpu_act *act, float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) x[i] = cpu_act_scalar(act, x[i]);
-}
-
-/* Whether the vector epilogues handle this kind in registers. */
-static bool act_vectorizable(const cpu_act *a) {
-    return a->kind != CPU_ACT_SIGMOID && a->kind != CPU_ACT_TANH;
 }
 
 /* Scalar epilogue over an m x n block of C. */
@@ -98,28 +92,6 @@ static void kern_scalar(int64_t kc, const float *a, const float *b, float *c, in
 
 #define A2_MR 4
 #define A2_NR 24
-
-__attribute__((target("avx2,fma")))
-static inline __m256 act_avx2(__m256 v, const cpu_act *a) {
-    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
-    switch (a->kind) {
-    case CPU_ACT_RELU: return _mm256_max_ps(v, zero);
-    case CPU_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(a->a)), _mm256_set1_ps(a->b));
-    case CPU_ACT_LEAKY: {
-        __m256 neg = _mm256_mul_ps(v, _mm256_set1_ps(a->a));
-        return _mm256_blendv_ps(v, neg, _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
-    }
-    case CPU_ACT_HARDSIGMOID: {
-        __m256 t = _mm256_fmadd_ps(v, _mm256_set1_ps(a->a), _mm256_set1_ps(a->b));
-        return _mm256_min_ps(_mm256_max_ps(t, zero), one);
-    }
-    case CPU_ACT_HARDSWISH: {
-        __m256 t = _mm256_add_ps(_mm256_div_ps(v, _mm256_set1_ps(6.0f)), _mm256_set1_ps(0.5f));
-        return _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(t, zero), one));
-    }
-    default: return v;
-    }
-}
 
 __attribute__((target("avx2,fma")))
 static void kern_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
@@ -159,28 +131,6 @@ static void kern_avx2(int64_t kc, const float *a, const float *b, float *c, int6
 
 #define A5_MR 8
 #define A5_NR 32
-
-__attribute__((target("avx512f")))
-static inline __m512 act_avx512(__m512 v, const cpu_act *a) {
-    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
-    switch (a->kind) {
-    case CPU_ACT_RELU: return _mm512_max_ps(v, zero);
-    case CPU_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(a->a)), _mm512_set1_ps(a->b));
-    case CPU_ACT_LEAKY: {
-        __mmask16 m = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ);
-        return _mm512_mask_mul_ps(v, m, v, _mm512_set1_ps(a->a));
-    }
-    case CPU_ACT_HARDSIGMOID: {
-        __m512 t = _mm512_fmadd_ps(v, _mm512_set1_ps(a->a), _mm512_set1_ps(a->b));
-        return _mm512_min_ps(_mm512_max_ps(t, zero), one);
-    }
-    case CPU_ACT_HARDSWISH: {
-        __m512 t = _mm512_add_ps(_mm512_div_ps(v, _mm512_set1_ps(6.0f)), _mm512_set1_ps(0.5f));
-        return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(t, zero), one));
-    }
-    default: return v;
-    }
-}
 
 #define A5_ROW(i)                                                        \
     x = _mm512_set1_ps(a[i]);                                            \
@@ -474,5 +424,99 @@ void cpu_axpy(float *y, const float *x, float a, int64_t n) {
     case CPU_AVX512: axpy_avx512(y, x, a, n); return;
     case CPU_AVX2: axpy_avx2(y, x, a, n); return;
     default: for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
+    }
+}
+
+/* y = x * mul + add, then act (in place allowed). */
+__attribute__((target("avx512f")))
+static void affine_act_avx512(float *y, const float *x, float mul, float add, const cpu_act *act, int64_t n) {
+    __m512 m = _mm512_set1_ps(mul), a = _mm512_set1_ps(add);
+    bool vec = act_vectorizable(act);
+    int64_t i = 0;
+    for (; i < n; i += 16) {
+        __mmask16 k = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512 v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, x + i), m, a);
+        if (vec) v = act_avx512(v, act);
+        _mm512_mask_storeu_ps(y + i, k, v);
+    }
+    if (!vec) act_apply_scalar(act, y, n);
+}
+
+__attribute__((target("avx2,fma")))
+static void affine_act_avx2(float *y, const float *x, float mul, float add, const cpu_act *act, int64_t n) {
+    __m256 m = _mm256_set1_ps(mul), a = _mm256_set1_ps(add);
+    bool vec = act_vectorizable(act);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), m, a);
+        _mm256_storeu_ps(y + i, vec ? act_avx2(v, act) : v);
+    }
+    if (!vec) act_apply_scalar(act, y, i);
+    for (; i < n; i++) y[i] = cpu_act_scalar(act, fmaf(x[i], mul, add));
+}
+
+void cpu_affine_act(float *y, const float *x, float mul, float add, const cpu_act *act, int64_t n) {
+    static const cpu_act none = {CPU_ACT_NONE, 0, 0};
+    if (!act) act = &none;
+    switch (cpu_active_isa()) {
+    case CPU_AVX512: affine_act_avx512(y, x, mul, add, act, n); return;
+    case CPU_AVX2: affine_act_avx2(y, x, mul, add, act, n); return;
+    default:
+        for (int64_t i = 0; i < n; i++) y[i] = cpu_act_scalar(act, x[i] * mul + add);
+    }
+}
+
+void cpu_act_apply(const cpu_act *act, float *x, int64_t n) {
+    if (act->kind == CPU_ACT_NONE) return;
+    cpu_affine_act(x, x, 1.0f, 0.0f, act, n);
+}
+
+__attribute__((target("avx512f")))
+static void sum_max_avx512(const float *x, int64_t n, double *sum, float *max) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, m0 = _mm512_set1_ps(-INFINITY), m1 = m0;
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
+        s0 = _mm512_add_ps(s0, a); s1 = _mm512_add_ps(s1, b);
+        m0 = _mm512_max_ps(m0, a); m1 = _mm512_max_ps(m1, b);
+    }
+    double s = (double)_mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    float m = _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
+    for (; i < n; i++) { s += x[i]; m = x[i] > m ? x[i] : m; }
+    *sum = s;
+    *max = m;
+}
+
+__attribute__((target("avx2,fma")))
+static void sum_max_avx2(const float *x, int64_t n, double *sum, float *max) {
+    __m256 s0 = _mm256_setzero_ps(), m0 = _mm256_set1_ps(-INFINITY);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 a = _mm256_loadu_ps(x + i);
+        s0 = _mm256_add_ps(s0, a);
+        m0 = _mm256_max_ps(m0, a);
+    }
+    float sb[8], mb[8];
+    _mm256_storeu_ps(sb, s0);
+    _mm256_storeu_ps(mb, m0);
+    double s = 0;
+    float m = -INFINITY;
+    for (int q = 0; q < 8; q++) { s += sb[q]; m = mb[q] > m ? mb[q] : m; }
+    for (; i < n; i++) { s += x[i]; m = x[i] > m ? x[i] : m; }
+    *sum = s;
+    *max = m;
+}
+
+void cpu_sum_max(const float *x, int64_t n, double *sum, float *max) {
+    switch (cpu_active_isa()) {
+    case CPU_AVX512: sum_max_avx512(x, n, sum, max); return;
+    case CPU_AVX2: sum_max_avx2(x, n, sum, max); return;
+    default: {
+        double s = 0;
+        float m = -INFINITY;
+        for (int64_t i = 0; i < n; i++) { s += x[i]; m = x[i] > m ? x[i] : m; }
+        *sum = s;
+        *max = m;
+    }
     }
 }
