@@ -322,6 +322,61 @@ typedef struct conv_job {
     bool pointwise;
 } conv_job;
 
+/* Stride-1 2-D convolution without im2col: the image is copied once into a
+ * zero-padded buffer of width Wp, whose shifted views are the rows of the
+ * column matrix (row (c, ky, kx) starts at c*Hp*Wp + ky*dy*Wp + kx*dx).
+ * The GEMM reads them in place and writes a wide output (Wp columns per
+ * output row, the last Wp - OW of them junk) that is then compacted.
+ * Returns false (nothing done) when the buffers cannot be had. */
+static bool conv_indirect(const conv_job *j, ts_pool *pool, const float *x, const float *w, float *y,
+                          const cpu_epilogue *epi) {
+    const cpu_conv_geom *g = j->g;
+    int64_t nr = cpu_gemm_indirect_nr();
+    int64_t oh = g->out[1], ow = g->out[2], dy = g->d[1], dx = g->d[2];
+    int64_t wp = ow + (g->k[2] - 1) * dx, hp = oh + (g->k[1] - 1) * dy, plane = hp * wp;
+    int64_t nw = (oh * wp + nr - 1) / nr * nr, K = j->kg;
+    float *xp = cpu_scratch(CPU_SCRATCH_CONV_IN, sizeof(float) * (size_t)(j->cg * plane + wp + 2 * nr));
+    float *yw = cpu_scratch(CPU_SCRATCH_CONV_OUT, sizeof(float) * (size_t)(j->mg * nw));
+    const float **brow = ts_malloc(sizeof(float *) * (size_t)K);
+    bool ok = xp && yw && brow;
+    if (ok) {
+        /* padded rows: zeros around the copied input (the buffer is reused) */
+        int64_t x1 = TS_MIN(g->in[2], wp - g->pb[2]), y1 = TS_MIN(g->in[1], hp - g->pb[1]);
+        for (int64_t c = 0; c < j->cg; c++) {
+            float *pc = xp + c * plane;
+            memset(pc, 0, sizeof(float) * (size_t)(g->pb[1] * wp));
+            for (int64_t iy = 0; iy < y1; iy++) {
+                float *row = pc + (iy + g->pb[1]) * wp;
+                memset(row, 0, sizeof(float) * (size_t)g->pb[2]);
+                memcpy(row + g->pb[2], x + (c * g->in[1] + iy) * g->in[2], sizeof(float) * (size_t)x1);
+                memset(row + g->pb[2] + x1, 0, sizeof(float) * (size_t)(wp - g->pb[2] - x1));
+            }
+            memset(pc + (y1 + g->pb[1]) * wp, 0, sizeof(float) * (size_t)((hp - y1 - g->pb[1]) * wp));
+        }
+        memset(xp + j->cg * plane, 0, sizeof(float) * (size_t)(wp + 2 * nr));
+        int64_t k = 0;
+        for (int64_t c = 0; c < j->cg; c++)
+            for (int64_t ky = 0; ky < g->k[1]; ky++)
+                for (int64_t kx = 0; kx < g->k[2]; kx++) brow[k++] = xp + c * plane + ky * dy * wp + kx * dx;
+        ok = cpu_gemm_indirect(pool, j->mg, nw, K, w, brow, yw, nw, epi) == TS_OK;
+    }
+    if (ok)
+        for (int64_t m = 0; m < j->mg; m++)
+            for (int64_t r = 0; r < oh; r++)
+                memcpy(y + (m * oh + r) * ow, yw + m * nw + r * wp, sizeof(float) * (size_t)ow);
+    ts_free(brow);
+    return ok;
+}
+
+/* Whether conv_indirect applies: AVX-512, 2-D (or 1-D), stride 1, and no
+ * negative begin pads. */
+static bool conv_indirect_ok(const cpu_conv_geom *g) {
+    if (!cpu_gemm_indirect_nr() || g->k[0] != 1 || g->in[0] != 1) return false;
+    for (int a = 0; a < 3; a++)
+        if (g->s[a] != 1 || g->pb[a] < 0) return false;
+    return true;
+}
+
 /* One (image, group) GEMM; pool NULL when called from a parallel loop. */
 static void conv_one(const conv_job *j, ts_pool *pool, int64_t b, int64_t grp) {
     const cpu_conv_geom *g = j->g;
@@ -335,6 +390,7 @@ static void conv_one(const conv_job *j, ts_pool *pool, int64_t b, int64_t grp) {
                      j->pix, &epi);
         return;
     }
+    if (conv_indirect_ok(g) && conv_indirect(j, pool, x, w, y, &epi)) return;
     im2col_src s = {g, x};
     cpu_gemm_b src = {.pack = im2col_pack, .ctx = &s};
     cpu_gemm_run(pool, false, j->mg, j->pix, j->kg, 1.0f, w, j->kg, &src, 0.0f, y, j->pix, &epi);

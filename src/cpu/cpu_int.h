@@ -128,6 +128,19 @@ void cpu_gemm_run(ts_pool *pool, bool trans_a, int64_t M, int64_t N, int64_t K, 
                   const float *A, int64_t lda, const cpu_gemm_b *b, float beta, float *C,
                   int64_t ldc, const cpu_epilogue *epi);
 
+/* Indirect GEMM: C[M, N] = A[M, K] * B with the epilogue, where row k of B
+ * is the N floats at brow[k] (no packing). Needs AVX-512 and N a multiple
+ * of cpu_gemm_indirect_nr() (0 when unavailable); C has ldc >= N. */
+int       cpu_gemm_indirect_nr(void);
+ts_status cpu_gemm_indirect(ts_pool *pool, int64_t M, int64_t N, int64_t K, const float *A,
+                            const float *const *brow, float *C, int64_t ldc, const cpu_epilogue *epi);
+
+/* Per-thread reusable buffers (64-byte aligned, contents undefined, NULL
+ * on allocation failure), one per slot so nested users do not collide. */
+enum { CPU_SCRATCH_GEMM_A, CPU_SCRATCH_GEMM_B, CPU_SCRATCH_CONV_IN, CPU_SCRATCH_CONV_OUT,
+       CPU_SCRATCH_SLOTS };
+void *cpu_scratch(int slot, size_t bytes);
+
 /* ---- vector helpers (dispatch on cpu_active_isa) ---------------------------- */
 
 /* y[i] += a * x[i] */

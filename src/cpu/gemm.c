@@ -20,9 +20,46 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #define KC 256
+
+/* ---- per-thread scratch ------------------------------------------------------ */
+
+/* Big work buffers are kept per thread and reused: allocating and faulting
+ * in megabytes on every Conv costs as much as the arithmetic. Freed when the
+ * thread exits. */
+typedef struct cpu_scratch_set {
+    void  *p[CPU_SCRATCH_SLOTS];
+    size_t n[CPU_SCRATCH_SLOTS];
+} cpu_scratch_set;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *v) {
+    cpu_scratch_set *s = v;
+    for (int i = 0; i < CPU_SCRATCH_SLOTS; i++) ts_aligned_free(s->p[i]);
+    ts_free(s);
+}
+
+static void scratch_init(void) { pthread_key_create(&scratch_key, scratch_free); }
+
+void *cpu_scratch(int slot, size_t bytes) {
+    pthread_once(&scratch_once, scratch_init);
+    cpu_scratch_set *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        s = ts_calloc(1, sizeof *s);
+        if (!s) return NULL;
+        pthread_setspecific(scratch_key, s);
+    }
+    if (s->n[slot] >= bytes && s->p[slot]) return s->p[slot];
+    ts_aligned_free(s->p[slot]);
+    s->p[slot] = ts_aligned_alloc(64, bytes ? bytes : 64);
+    s->n[slot] = s->p[slot] ? bytes : 0;
+    return s->p[slot];
+}
 
 typedef struct gemm_tile_epi {
     const float *row_bias;   /* already offset to the tile's first row, or NULL */
@@ -158,6 +195,42 @@ static void kern_avx512(int64_t kc, const float *a, const float *b, float *c, in
             if (vec_epi) {
                 if (e->row_bias) v = _mm512_add_ps(v, _mm512_set1_ps(e->row_bias[i]));
                 if (e->col_bias) v = _mm512_add_ps(v, _mm512_loadu_ps(e->col_bias + 16 * j));
+                v = act_avx512(v, e->act);
+            }
+            _mm512_storeu_ps(row + 16 * j, v);
+        }
+    }
+    if (e && !vec_epi) epi_block(c, ldc, A5_MR, A5_NR, e);
+}
+
+/* The same tile with B read in place: row k of the panel is brow[k] + n0
+ * (no packing), for convolutions whose column matrix is a set of shifted
+ * views of one padded image. */
+__attribute__((target("avx512f")))
+static void kern_avx512_ind(int64_t kc, const float *a, const float *const *brow, int64_t n0, float *c,
+                            int64_t ldc, bool load_c, const gemm_tile_epi *e) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m512 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    __m512 c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+    for (int64_t k = 0; k < kc; k++, a += A5_MR) {
+        const float *b = brow[k] + n0;
+        /* the rows are many separate streams the hardware prefetcher does
+         * not follow: fetch this row's next panel now */
+        _mm_prefetch((const char *)(b + 2 * A5_NR), _MM_HINT_T0);
+        _mm_prefetch((const char *)(b + 2 * A5_NR + 16), _MM_HINT_T0);
+        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16), x;
+        A5_ROW(0) A5_ROW(1) A5_ROW(2) A5_ROW(3) A5_ROW(4) A5_ROW(5) A5_ROW(6) A5_ROW(7)
+    }
+    __m512 acc[A5_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
+                            {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    bool vec_epi = e && act_vectorizable(e->act);
+    for (int i = 0; i < A5_MR; i++) {
+        float *row = c + i * ldc;
+        for (int j = 0; j < 2; j++) {
+            __m512 v = acc[i][j];
+            if (load_c) v = _mm512_add_ps(v, _mm512_loadu_ps(row + 16 * j));
+            if (vec_epi) {
+                if (e->row_bias) v = _mm512_add_ps(v, _mm512_set1_ps(e->row_bias[i]));
                 v = act_avx512(v, e->act);
             }
             _mm512_storeu_ps(row + 16 * j, v);
@@ -305,10 +378,9 @@ static void gemm_tiles_range(void *arg, int64_t t0, int64_t t1) {
     const gemm_job *j = arg;
     /* Without memory for a wide block, pack one panel at a time on the stack. */
     float panel[KC * A5_NR] __attribute__((aligned(64)));
-    float *bbuf = ts_aligned_alloc(64, (size_t)KC * NC_MAX * sizeof(float));
+    float *bbuf = cpu_scratch(CPU_SCRATCH_GEMM_B, (size_t)KC * NC_MAX * sizeof(float));
     for (int64_t t = t0; t < t1; t++)
         gemm_tile(j, t / j->tiles_n, t % j->tiles_n, bbuf ? bbuf : panel, bbuf ? j->nc : j->isa.nr);
-    ts_aligned_free(bbuf);
 }
 
 /* Without memory for packed A: one B panel at a time on the stack, dot
@@ -366,7 +438,7 @@ void cpu_gemm_run(ts_pool *pool, bool trans_a, int64_t M, int64_t N, int64_t K, 
     gemm_job j = {.isa = gemm_pick(), .ta = trans_a, .M = M, .N = N, .K = K, .alpha = alpha,
                   .beta = beta, .A = A, .lda = lda, .b = b, .ldc = ldc, .C = C, .epi = epi};
     j.Mp = (M + j.isa.mr - 1) / j.isa.mr * j.isa.mr;
-    j.pa = ts_aligned_alloc(64, (size_t)(j.Mp * K) * sizeof(float));
+    j.pa = cpu_scratch(CPU_SCRATCH_GEMM_A, (size_t)(j.Mp * K) * sizeof(float));
     int64_t work = M * N * K;
     ts_pool *p = work < 65536 ? NULL : pool;   /* tiny products: threads cost more */
     gemm_plan(&j, ts_pool_threads(p));
@@ -378,7 +450,6 @@ void cpu_gemm_run(ts_pool *pool, bool trans_a, int64_t M, int64_t N, int64_t K, 
     ts_parallel_for(p, j.Mp / j.isa.mr, 4, pack_a_range, &j);
     int64_t tiles = ((M + j.mc - 1) / j.mc) * j.tiles_n;
     ts_parallel_for(p, tiles, 1, gemm_tiles_range, &j);
-    ts_aligned_free(j.pa);
 }
 
 void cpu_sgemm_ex(ts_pool *pool, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
@@ -519,4 +590,65 @@ void cpu_sum_max(const float *x, int64_t n, double *sum, float *max) {
         *max = m;
     }
     }
+}
+
+/* ---- indirect GEMM (convolution without im2col) --------------------------- */
+
+typedef struct ind_job {
+    gemm_job g;                     /* A packing, plan and epilogue */
+    const float *const *brow;
+} ind_job;
+
+static void ind_tile(const ind_job *ij, int64_t tm, int64_t tn) {
+    const gemm_job *j = &ij->g;
+    int64_t m_beg = tm * j->mc, m_end = TS_MIN(m_beg + j->mc, j->M);
+    int64_t n_beg = tn * j->nc, n_end = TS_MIN(n_beg + j->nc, j->N);
+    float tmp[A5_MR * A5_NR] __attribute__((aligned(64)));
+    for (int64_t k0 = 0; k0 < j->K; k0 += KC) {
+        int64_t kc = TS_MIN(KC, j->K - k0);
+        bool load_c = k0 > 0, last = k0 + kc >= j->K;
+        const float *pa = j->pa + k0 * j->Mp;
+        for (int64_t n0 = n_beg; n0 < n_end; n0 += A5_NR)
+            for (int64_t m0 = m_beg; m0 < m_end; m0 += A5_MR) {
+                gemm_tile_epi e = {j->epi->row_bias ? j->epi->row_bias + m0 : NULL, NULL, &j->epi->act};
+                int m = (int)TS_MIN((int64_t)A5_MR, j->M - m0);
+                float *c = j->C + m0 * j->ldc + n0;
+                if (m == A5_MR) {
+                    kern_avx512_ind(kc, pa + m0 * kc, ij->brow + k0, n0, c, j->ldc, load_c, last ? &e : NULL);
+                    continue;
+                }
+                kern_avx512_ind(kc, pa + m0 * kc, ij->brow + k0, n0, tmp, A5_NR, false, NULL);
+                for (int i = 0; i < m; i++)
+                    for (int q = 0; q < A5_NR; q++)
+                        c[i * j->ldc + q] = (load_c ? c[i * j->ldc + q] : 0.0f) + tmp[i * A5_NR + q];
+                if (last) epi_block(c, j->ldc, m, A5_NR, &e);
+            }
+    }
+}
+
+static void ind_tiles_range(void *arg, int64_t t0, int64_t t1) {
+    const ind_job *ij = arg;
+    for (int64_t t = t0; t < t1; t++) ind_tile(ij, t / ij->g.tiles_n, t % ij->g.tiles_n);
+}
+
+int cpu_gemm_indirect_nr(void) { return cpu_active_isa() == CPU_AVX512 ? A5_NR : 0; }
+
+ts_status cpu_gemm_indirect(ts_pool *pool, int64_t M, int64_t N, int64_t K, const float *A,
+                            const float *const *brow, float *C, int64_t ldc, const cpu_epilogue *epi) {
+    if (cpu_gemm_indirect_nr() == 0 || N % A5_NR)
+        return ts_error(TS_ERR_INTERNAL, "indirect GEMM needs AVX-512 and N a multiple of %d", A5_NR);
+    static const cpu_epilogue none = {0};
+    ind_job ij = {.g = {.isa = {A5_MR, A5_NR, kern_avx512}, .M = M, .N = N, .K = K, .alpha = 1.0f,
+                        .A = A, .lda = K, .ldc = ldc, .C = C, .epi = epi ? epi : &none},
+                  .brow = brow};
+    gemm_job *j = &ij.g;
+    j->Mp = (M + A5_MR - 1) / A5_MR * A5_MR;
+    j->pa = cpu_scratch(CPU_SCRATCH_GEMM_A, (size_t)(j->Mp * K) * sizeof(float));
+    if (!j->pa) return TS_ERR_NOMEM;
+    ts_pool *p = M * N * K < 65536 ? NULL : pool;
+    gemm_plan(j, ts_pool_threads(p));
+    ts_parallel_for(p, j->Mp / A5_MR, 4, pack_a_range, j);
+    int64_t tiles = ((M + j->mc - 1) / j->mc) * j->tiles_n;
+    ts_parallel_for(p, tiles, 1, ind_tiles_range, &ij);
+    return TS_OK;
 }
