@@ -1,8 +1,9 @@
 /* cpu_device.c: the CPU device: host kernels (src/cpu) behind rt_device.
  *
- * prepare: every op must have an IR definition and a CPU kernel (one message
- * lists all misses, before anything runs), then the IR passes run with this
- * device evaluating constant subgraphs, then liveness is planned.
+ * unsupported: a node needs an IR definition (shape inference) and a CPU
+ * kernel; the runtime lists every miss in one message before prepare.
+ * prepare: the IR passes run with this device evaluating constant
+ * subgraphs, then kernels are resolved and liveness is planned.
  * run: nodes in topological order; each node's output shapes come from its
  * op's infer function applied to the real inputs (so symbolic and
  * data-dependent shapes just work), outputs are allocated, the kernel runs,
@@ -83,7 +84,6 @@ static ts_status cpu_prepare(rt_device *d, ir_graph *g, const rt_prepare_options
                              rt_program **out) {
     *out = NULL;
     ts_status st = cpu_check_dump_name(opt ? opt->dump_ir : NULL);
-    if (!st) st = rt_check_ops(g, cpu_check, d, d->name);
     if (!st) st = ir_resolve_ops(g);
     if (!st) {
         ir_set_const_evaluator(cpu_fold_eval, NULL);
