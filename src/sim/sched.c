@@ -1,0 +1,260 @@
+/* sched.c: the event-driven scheduler. Time is in cycles (a double: shared
+ * bandwidth makes transfer ends fractional). Each step starts every engine
+ * that can start, then jumps to the next completion. Data effects happen
+ * when an instruction starts: the tokens that let it start guarantee its
+ * inputs are final, and its consumers wait for its completion signal. */
+#include "sim/sim_int.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct sim_run_ctx {
+    sim_machine *m;
+    sim_result  *r;
+    sim_mem      mem[ISA_MAX_CORES];
+    double       now;
+    double       bw, cap;  /* DMA bytes/cycle: shared total, per-transfer cap */
+} sim_run_ctx;
+
+static const isa_inst *sim_cur(const sim_machine *m, int c, int e) {
+    const sim_engine *g = &m->eng[c][e];
+    return &m->prog->inst[c][g->queue[g->pos]];
+}
+
+static const char *sim_opname(const isa_inst *in) {
+    const isa_op_desc *d = isa_op_info((unsigned)in->op);
+    return d ? d->name : "?";
+}
+
+static ts_status sim_record(sim_machine *m, int c, int e, double start, double end, int idx) {
+    if (!m->tracing) return TS_OK;
+    if (m->n_slices == m->cap_slices) {
+        int64_t cap = m->cap_slices ? m->cap_slices * 2 : 4096;
+        sim_slice *s = ts_realloc(m->slices, sizeof(sim_slice) * (size_t)cap);
+        if (!s) return TS_ERR_NOMEM;
+        m->slices = s;
+        m->cap_slices = cap;
+    }
+    m->slices[m->n_slices++] = (sim_slice){start, end, c, e, idx};
+    return TS_OK;
+}
+
+/* The instruction in flight on (c, e) completes now: signals, trace, next. */
+static ts_status sim_complete(sim_run_ctx *x, int c, int e) {
+    sim_machine *m = x->m;
+    sim_engine *g = &m->eng[c][e];
+    const isa_inst *in = sim_cur(m, c, e);
+    unsigned sig = (unsigned)in->f[ISA_F_ALL_signal];
+    for (int t = 0; t < ISA_ENGINES; t++)
+        if (sig >> t & 1) m->tokens[c][e][t]++;
+    x->r->busy_cycles[c][e] += x->now - g->start;
+    x->r->inst_count[c][e]++;
+    x->r->instructions++;
+    ts_status st = TS_OK;
+    if (in->op != ISA_END) st = sim_record(m, c, e, g->start, x->now, g->cur);
+    g->pos++;
+    g->state = in->op == ISA_END || g->pos == g->n_queue ? SIM_DONE : SIM_IDLE;
+    return st;
+}
+
+static bool sim_tokens_ready(const sim_machine *m, int c, int e, const isa_inst *in) {
+    unsigned w = (unsigned)in->f[ISA_F_ALL_wait];
+    for (int g = 0; g < ISA_ENGINES; g++)
+        if ((w >> g & 1) && m->tokens[c][g][e] <= 0) return false;
+    return true;
+}
+
+static void sim_take_tokens(sim_machine *m, int c, int e, const isa_inst *in) {
+    unsigned w = (unsigned)in->f[ISA_F_ALL_wait];
+    for (int g = 0; g < ISA_ENGINES; g++)
+        if (w >> g & 1) m->tokens[c][g][e]--;
+}
+
+/* Engine e of core c arrives at BARRIER id; the last arrival releases the
+ * engine e of every core. */
+static ts_status sim_barrier(sim_run_ctx *x, int c, int e, unsigned id) {
+    sim_machine *m = x->m;
+    int32_t *n = &m->barrier_arrived[((size_t)e << 16) | id];
+    m->eng[c][e].state = SIM_BARRIER;
+    if (++*n < m->cores) return TS_OK;
+    *n = 0;
+    for (int k = 0; k < m->cores; k++) {
+        ts_status st = sim_complete(x, k, e);
+        if (st) return st;
+    }
+    return TS_OK;
+}
+
+static ts_status sim_exec_at(sim_run_ctx *x, int c, int idx, const isa_inst *in) {
+    ts_status st = sim_exec(in, &x->mem[c], &x->m->chip);
+    if (st) ts_error_prefix("core %d, instruction %d (%s): ", c, idx, sim_opname(in));
+    return st;
+}
+
+/* Starts the next instruction of (c, e); its tokens are available. */
+static ts_status sim_start(sim_run_ctx *x, int c, int e) {
+    sim_machine *m = x->m;
+    sim_engine *g = &m->eng[c][e];
+    const isa_inst *in = sim_cur(m, c, e);
+    sim_take_tokens(m, c, e, in);
+    g->cur = g->queue[g->pos];
+    g->start = x->now;
+    if (in->op == ISA_END) return sim_complete(x, c, e);
+    if (in->op == ISA_BARRIER) return sim_barrier(x, c, e, (unsigned)in->f[ISA_F_SYS_id] & 0xffff);
+    ts_status st = sim_exec_at(x, c, g->cur, in);
+    if (st) return st;
+    sim_count_inst(&m->chip, in, x->r);
+    if (in->op == ISA_LOAD || in->op == ISA_STORE) {
+        g->state = SIM_DMA;
+        g->fixed_end = x->now + sim_dma_fixed(&m->chip);
+        g->remaining = (double)sim_dma_bytes(in);
+        g->end = INFINITY;
+    } else {
+        g->state = SIM_BUSY;
+        g->end = x->now + sim_fixed_latency(&m->chip, in);
+    }
+    return TS_OK;
+}
+
+/* Starts everything that can start now; repeats because instructions that
+ * take no time (END, a released barrier) give tokens at once. */
+static ts_status sim_start_ready(sim_run_ctx *x, bool *all_done) {
+    sim_machine *m = x->m;
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        *all_done = true;
+        for (int c = 0; c < m->cores; c++)
+            for (int e = 0; e < ISA_ENGINES; e++) {
+                sim_engine *g = &m->eng[c][e];
+                if (g->state == SIM_IDLE && g->pos >= g->n_queue) g->state = SIM_DONE;
+                if (g->state != SIM_DONE) *all_done = false;
+                if (g->state != SIM_IDLE || !sim_tokens_ready(m, c, e, sim_cur(m, c, e))) continue;
+                ts_status st = sim_start(x, c, e);
+                if (st) return st;
+                changed = true;
+            }
+    }
+    return TS_OK;
+}
+
+/* Bytes per cycle each transfer in its data phase gets now: a fair share of
+ * the memory bandwidth, capped by the SRAM port. */
+static double sim_dma_rate(sim_run_ctx *x) {
+    int active = 0;
+    for (int c = 0; c < x->m->cores; c++)
+        for (int e = 0; e < ISA_ENGINES; e++) {
+            const sim_engine *g = &x->m->eng[c][e];
+            if (g->state == SIM_DMA && x->now >= g->fixed_end) active++;
+        }
+    return active ? fmin(x->bw / active, x->cap) : 0;
+}
+
+/* The time of the next completion or phase change; DMA ends projected at
+ * the current rates (stored in g->end). INFINITY if nothing is in flight. */
+static double sim_next_event(sim_run_ctx *x, double rate) {
+    double t = INFINITY;
+    for (int c = 0; c < x->m->cores; c++)
+        for (int e = 0; e < ISA_ENGINES; e++) {
+            sim_engine *g = &x->m->eng[c][e];
+            if (g->state == SIM_BUSY) t = fmin(t, g->end);
+            if (g->state != SIM_DMA) continue;
+            if (x->now < g->fixed_end) { t = fmin(t, g->fixed_end); continue; }
+            g->end = x->now + g->remaining / rate;
+            t = fmin(t, g->end);
+        }
+    return t;
+}
+
+/* Moves time to t: transfers progress, whatever ends by t completes. */
+static ts_status sim_advance(sim_run_ctx *x, double t, double rate) {
+    double dt = t - x->now;
+    double eps = 1e-9 * fmax(1.0, t);
+    for (int c = 0; c < x->m->cores; c++)
+        for (int e = 0; e < ISA_ENGINES; e++) {
+            sim_engine *g = &x->m->eng[c][e];
+            if (g->state == SIM_DMA && x->now >= g->fixed_end) g->remaining -= rate * dt;
+        }
+    x->now = t;
+    for (int c = 0; c < x->m->cores; c++)
+        for (int e = 0; e < ISA_ENGINES; e++) {
+            sim_engine *g = &x->m->eng[c][e];
+            bool done = (g->state == SIM_BUSY && g->end <= t + eps) ||
+                        (g->state == SIM_DMA && t >= g->fixed_end && g->end <= t + eps);
+            if (!done) continue;
+            ts_status st = sim_complete(x, c, e);
+            if (st) return st;
+        }
+    return TS_OK;
+}
+
+/* Every engine that is not done is blocked: name them all. */
+static ts_status sim_deadlock(sim_run_ctx *x) {
+    sim_machine *m = x->m;
+    char msg[1536];
+    size_t n = (size_t)snprintf(msg, sizeof msg, "deadlock at cycle %.0f:", ceil(x->now));
+    int listed = 0, blocked = 0;
+    for (int c = 0; c < m->cores; c++)
+        for (int e = 0; e < ISA_ENGINES; e++) {
+            const sim_engine *g = &m->eng[c][e];
+            if (g->state == SIM_DONE) continue;
+            blocked++;
+            if (listed >= 8 || n >= sizeof msg - 200) continue;
+            const isa_inst *in = sim_cur(m, c, e);
+            n += (size_t)snprintf(msg + n, sizeof msg - n, "%s core %d, engine %s, instruction %d (%s) ",
+                                  listed ? ";" : "", c, isa_engine_name(e), g->queue[g->pos], sim_opname(in));
+            if (g->state == SIM_BARRIER) {
+                n += (size_t)snprintf(msg + n, sizeof msg - n, "waits at BARRIER %u",
+                                      (unsigned)in->f[ISA_F_SYS_id]);
+            } else {
+                n += (size_t)snprintf(msg + n, sizeof msg - n, "waits for a token from");
+                for (int k = 0; k < ISA_ENGINES; k++)
+                    if ((in->f[ISA_F_ALL_wait] >> k & 1) && m->tokens[c][k][e] <= 0)
+                        n += (size_t)snprintf(msg + n, sizeof msg - n, " %s", isa_engine_name(k));
+            }
+            listed++;
+        }
+    if (blocked > listed) snprintf(msg + n, sizeof msg - n, "; and %d more", blocked - listed);
+    return ts_error(TS_ERR_DEADLOCK, "%s", msg);
+}
+
+static void sim_run_init(sim_run_ctx *x, sim_machine *m, sim_result *r) {
+    memset(r, 0, sizeof *r);
+    *x = (sim_run_ctx){.m = m, .r = r};
+    x->bw = sim_dma_bandwidth(&m->chip);
+    x->cap = sim_dma_port_cap(&m->chip);
+    for (int c = 0; c < m->cores; c++) {
+        x->mem[c] = (sim_mem){m->hbm, m->hbm_bytes, m->sram[c], (uint64_t)m->chip.core.sram.bytes,
+                              m->acc[c], m->chip.core.acc_bytes > 0 ? (uint64_t)m->chip.core.acc_bytes : 0};
+        for (int e = 0; e < ISA_ENGINES; e++) {
+            m->eng[c][e].pos = 0;
+            m->eng[c][e].state = m->eng[c][e].n_queue ? SIM_IDLE : SIM_DONE;
+        }
+    }
+    r->cores = m->cores;
+    r->host_window = m->host_window;
+    snprintf(r->chip, sizeof r->chip, "%s", m->chip.name);
+}
+
+ts_status sim_run(sim_machine *m, sim_result *out) {
+    if (m->ran) return ts_error(TS_ERR_INVALID, "sim_run: this machine has already run its program");
+    m->ran = true;
+    sim_run_ctx x;
+    sim_run_init(&x, m, out);
+    double t0 = ts_now_sec();
+    for (;;) {
+        bool all_done;
+        ts_status st = sim_start_ready(&x, &all_done);
+        if (st) return st;
+        if (all_done) break;
+        double rate = sim_dma_rate(&x);
+        double t = sim_next_event(&x, rate);
+        if (t == INFINITY) return sim_deadlock(&x);
+        st = sim_advance(&x, t, rate);
+        if (st) return st;
+    }
+    out->cycles = (uint64_t)ceil(x.now - 1e-9 * fmax(1.0, x.now));
+    out->host_seconds = ts_now_sec() - t0;
+    sim_finish_result(&m->chip, out);
+    return TS_OK;
+}
