@@ -29,13 +29,14 @@ static int th_ncases;
 static int th_failed_checks;
 static uint64_t th_rng_state;
 
-#define TEST(name)                                                        \
-    static void test_##name(void);                                        \
-    __attribute__((constructor)) static void th_reg_##name(void) {        \
-        th_cases[th_ncases].name = #name;                                 \
-        th_cases[th_ncases++].fn = test_##name;                           \
+/* the parameter is not called `name`: it would replace the field `.name` */
+#define TEST(tname)                                                       \
+    static void test_##tname(void);                                       \
+    __attribute__((constructor)) static void th_reg_##tname(void) {       \
+        th_cases[th_ncases].name = #tname;                                \
+        th_cases[th_ncases++].fn = test_##tname;                          \
     }                                                                     \
-    static void test_##name(void)
+    static void test_##tname(void)
 
 #define CHECK(cond)                                                       \
     do {                                                                  \

@@ -1,5 +1,5 @@
 /*
- * arch: the chip description. A chip is data: a YAML file (configs/*.yaml,
+ * arch: the chip description. A chip is data: a YAML file (configs/NAME.yaml,
  * parsed with Debian's libyaml) that a user copies and edits. Everything a
  * tool quotes that follows from it (peak TOPS, SRAM totals, roofline ridge)
  * is computed here, never typed into a config.
@@ -17,6 +17,7 @@
 #include "base/base.h"
 
 #define ARCH_NAME_MAX 64
+#define ARCH_MAX_CORES 64   /* simulable chips; reference points may quote more */
 
 /* Matrix unit: an R x C array of MACs (weight-stationary systolic). */
 typedef struct arch_matrix {

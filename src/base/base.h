@@ -158,7 +158,9 @@ typedef struct ts_pool ts_pool;
 ts_pool *ts_pool_new(int threads);   /* threads <= 0: all online cores */
 void     ts_pool_free(ts_pool *p);
 int      ts_pool_threads(const ts_pool *p);
-/* grain: minimum items per chunk, so tiny loops stay on one thread. */
+/* grain: minimum items per chunk, so tiny loops stay on one thread. Blocks
+ * until every chunk is done; the caller's thread runs chunks too. One call at
+ * a time per pool (not from two threads at once, not from inside fn). */
 void     ts_parallel_for(ts_pool *p, int64_t n, int64_t grain,
                          ts_range_fn fn, void *arg);
 int      ts_cpu_count(void);

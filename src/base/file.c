@@ -1,0 +1,39 @@
+/* file.c: clocks and whole-file reads. */
+#include "base/base.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+double ts_now_sec(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+ts_status ts_read_file(const char *path, uint8_t **data, size_t *len) {
+    *data = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return ts_error(TS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(f);
+        return ts_error(TS_ERR_IO, "%s: not a regular file", path);
+    }
+    size_t n = (size_t)sb.st_size;
+    uint8_t *buf = ts_malloc(n + 1);   /* +1: callers may NUL-terminate text */
+    if (!buf) { fclose(f); ts_error_prefix("%s: ", path); return TS_ERR_NOMEM; }
+    size_t got = fread(buf, 1, n, f);
+    bool bad = ferror(f) || got != n;
+    fclose(f);
+    if (bad) {
+        ts_free(buf);
+        return ts_error(TS_ERR_IO, "%s: read failed (got %zu of %zu bytes)", path, got, n);
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return TS_OK;
+}
