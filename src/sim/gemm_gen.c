@@ -81,8 +81,11 @@ static ts_status gemm_choose(const arch_chip *chip, const sim_gemm_spec *s, int6
     return TS_OK;
 }
 
+/* Appends in, with its opcode field set as a decoded instruction has it. */
 static ts_status gemm_emit(gemm_ctx *g, int core, const isa_inst *in) {
-    return isa_program_append(g->p, core, in);
+    isa_inst c = *in;
+    c.f[ISA_F_ALL_opcode] = (uint64_t)c.op;
+    return isa_program_append(g->p, core, &c);
 }
 
 static ts_status gemm_loads(gemm_ctx *g, int core, int64_t step, int64_t m0, int64_t mb, int64_t n0,
@@ -141,23 +144,33 @@ static ts_status gemm_matmuls(gemm_ctx *g, int core, int64_t lb, int64_t step, b
 static ts_status gemm_drain(gemm_ctx *g, int core, int64_t lb, int64_t mb, int64_t nb) {
     const sim_gemm_spec *s = g->s;
     isa_inst in = {.op = s->out_int32 ? ISA_VMOV : ISA_VREQUANT};
+    uint64_t dst = (uint64_t)(g->out_base + (lb % g->nout) * g->out_bytes);
+    uint64_t src = (uint64_t)((lb % g->nacc) * g->acc_elems);
     in.f[ISA_F_ALL_wait] = BIT(ISA_ENG_MATRIX) | (lb >= g->nout ? BIT(ISA_ENG_DMA_OUT) : 0);
     in.f[ISA_F_ALL_signal] = BIT(ISA_ENG_MATRIX) | BIT(ISA_ENG_DMA_OUT);
-    in.f[ISA_F_VEC_stype] = ISA_DT_INT32;
-    in.f[ISA_F_VEC_dtype] = s->out_int32 ? ISA_DT_INT32 : ISA_DT_INT8;
-    in.f[ISA_F_VEC_dst] = (uint64_t)(g->out_base + (lb % g->nout) * g->out_bytes);
-    in.f[ISA_F_VEC_src0] = (uint64_t)((lb % g->nacc) * g->acc_elems);
-    in.f[ISA_F_VEC_rows] = (uint64_t)mb;
-    in.f[ISA_F_VEC_cols] = (uint64_t)nb;
-    in.f[ISA_F_VEC_dst_stride] = (uint64_t)g->bn;
-    in.f[ISA_F_VEC_src0_stride] = (uint64_t)g->bn;
-    in.f[ISA_F_VEC_s0space] = 1;
-    if (!s->out_int32) {
-        in.f[ISA_F_VEC_func] = ISA_RQ_PER_TENSOR;
-        in.f[ISA_F_VEC_imm] = (uint32_t)s->rq_mult;
-        in.f[ISA_F_VEC_src1] = (uint64_t)(s->rq_shift & 0xff);
-        in.f[ISA_F_VEC_src1_stride] = (uint64_t)(uint16_t)(int16_t)s->rq_zp;
-        in.f[ISA_F_VEC_bcast] = 3;
+    if (s->out_int32) {
+        in.f[ISA_F_VEC_stype] = ISA_DT_INT32;
+        in.f[ISA_F_VEC_dtype] = ISA_DT_INT32;
+        in.f[ISA_F_VEC_dst] = dst;
+        in.f[ISA_F_VEC_src0] = src;
+        in.f[ISA_F_VEC_rows] = (uint64_t)mb;
+        in.f[ISA_F_VEC_cols] = (uint64_t)nb;
+        in.f[ISA_F_VEC_dst_stride] = (uint64_t)g->bn;
+        in.f[ISA_F_VEC_src0_stride] = (uint64_t)g->bn;
+        in.f[ISA_F_VEC_s0space] = ISA_SP_ACC;
+    } else {
+        in.f[ISA_F_RQ_mode] = ISA_RQ_PER_TENSOR;
+        in.f[ISA_F_RQ_dtype] = ISA_DT_INT8;
+        in.f[ISA_F_RQ_dst] = dst;
+        in.f[ISA_F_RQ_src0] = src;
+        in.f[ISA_F_RQ_rows] = (uint64_t)mb;
+        in.f[ISA_F_RQ_cols] = (uint64_t)nb;
+        in.f[ISA_F_RQ_dst_stride] = (uint64_t)g->bn;
+        in.f[ISA_F_RQ_src0_stride] = (uint64_t)g->bn;
+        in.f[ISA_F_RQ_s0space] = ISA_SP_ACC;
+        in.f[ISA_F_RQ_zp] = (uint64_t)(uint16_t)(int16_t)s->rq_zp;
+        in.f[ISA_F_RQ_shift] = (uint64_t)s->rq_shift;
+        in.f[ISA_F_RQ_mult] = (uint64_t)(uint32_t)s->rq_mult;
     }
     return gemm_emit(g, core, &in);
 }
@@ -210,6 +223,9 @@ static ts_status gemm_check(const arch_chip *chip, const sim_gemm_spec *s) {
                         (long long)s->M, (long long)s->N, (long long)s->K);
     if (chip->cores < 1 || chip->core.matrix.rows < 1 || chip->core.matrix.cols < 1)
         return ts_error(TS_ERR_INVALID, "gemm: chip '%s' has no matrix unit", chip->name);
+    if (!s->out_int32 && (s->rq_shift < 0 || s->rq_shift > 62 || s->rq_zp < -32768 || s->rq_zp > 32767))
+        return ts_error(TS_ERR_INVALID, "gemm: requantize shift %d (0..62) or zero point %d (int16) out of range",
+                        (int)s->rq_shift, (int)s->rq_zp);
     uint64_t lim = 1ull << 40, osz = s->out_int32 ? 4 : 1;
     if (s->a_addr + (uint64_t)(s->M * s->K) > lim || s->b_addr + (uint64_t)(s->K * s->N) > lim ||
         s->c_addr + (uint64_t)(s->M * s->N) * osz > lim)

@@ -39,7 +39,9 @@ static bool sim_vec_transcendental(const isa_inst *in) {
  * pipeline latency. */
 static double sim_vector_latency(const arch_chip *chip, const isa_inst *in) {
     const arch_vector *v = &chip->core.vector;
-    double elems = (double)F(in, VEC, rows) * (double)F(in, VEC, cols);
+    bool rq = in->op == ISA_VREQUANT;
+    double elems = rq ? (double)F(in, RQ, rows) * (double)F(in, RQ, cols)
+                      : (double)F(in, VEC, rows) * (double)F(in, VEC, cols);
     double cost = sim_vec_transcendental(in) && v->transcendental_cost > 0 ? v->transcendental_cost : 1;
     return ceil(elems / v->lanes) * cost + v->latency;
 }
@@ -49,7 +51,7 @@ double sim_fixed_latency(const arch_chip *chip, const isa_inst *in) {
     if (in->op == ISA_NOP) return 1;
     if (in->op == ISA_END || in->op == ISA_BARRIER) return 0;
     if (in->op == ISA_MATMUL) return sim_matmul_latency(chip, in);
-    if (d && d->format == ISA_FMT_VEC) return sim_vector_latency(chip, in);
+    if (d && (d->format == ISA_FMT_VEC || d->format == ISA_FMT_RQ)) return sim_vector_latency(chip, in);
     return 0;
 }
 
@@ -96,8 +98,6 @@ static bool sim_vec_has_src1(const isa_inst *in) {
     switch (in->op) {
     case ISA_VADD: case ISA_VSUB: case ISA_VMUL: case ISA_VMAX: case ISA_VMIN: case ISA_VDIV:
         return F(in, VEC, bcast) != 3;
-    case ISA_VREQUANT:
-        return F(in, VEC, func) == ISA_RQ_PER_COLUMN;
     default:
         return false;
     }
@@ -111,12 +111,21 @@ static void sim_count_vector(const isa_inst *in, sim_result *r) {
     if (in->op != ISA_VFILL) sim_count_vec_side(r, F(in, VEC, s0space), st, elems, false);
     if (sim_vec_has_src1(in)) {
         int64_t n1 = elems;
-        if (in->op == ISA_VREQUANT) n1 = cols * 3;  /* {mult, shift, zp} int32 per column */
-        else if (F(in, VEC, bcast) == 1) n1 = cols;
+        if (F(in, VEC, bcast) == 1) n1 = cols;
         else if (F(in, VEC, bcast) == 2) n1 = rows;
-        sim_count_vec_side(r, F(in, VEC, s1space), in->op == ISA_VREQUANT ? ISA_DT_INT32 : st, n1, false);
+        sim_count_vec_side(r, F(in, VEC, s1space), st, n1, false);
     }
     sim_count_vec_side(r, F(in, VEC, dspace), dt, in->op == ISA_VREDUCE ? rows : elems, true);
+}
+
+/* VREQUANT: int32 in, dtype out, a 12-byte {mult, shift, zp} record per
+ * column read from SRAM in per_column mode. */
+static void sim_count_requant(const isa_inst *in, sim_result *r) {
+    int64_t rows = (int64_t)F(in, RQ, rows), cols = (int64_t)F(in, RQ, cols);
+    r->vector_elems += rows * cols;
+    sim_count_vec_side(r, F(in, RQ, s0space), ISA_DT_INT32, rows * cols, false);
+    if (F(in, RQ, mode) == ISA_RQ_PER_COLUMN) r->sram_read += cols * 12;
+    sim_count_vec_side(r, F(in, RQ, dspace), (int)F(in, RQ, dtype), rows * cols, true);
 }
 
 void sim_count_inst(const arch_chip *chip, const isa_inst *in, sim_result *r) {
@@ -133,6 +142,8 @@ void sim_count_inst(const arch_chip *chip, const isa_inst *in, sim_result *r) {
         r->sram_read += (m * k + k * n) * (bf16 ? 2 : 1);
         r->acc_write += m * n * 4;
         if (F(in, MM, accumulate)) r->acc_read += m * n * 4;
+    } else if (in->op == ISA_VREQUANT) {
+        sim_count_requant(in, r);
     } else if (d && d->format == ISA_FMT_VEC) {
         sim_count_vector(in, r);
     }
