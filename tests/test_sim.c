@@ -166,6 +166,19 @@ TEST(dma_formula) {
     CHECK(cycles_of(&c, s, 1, 1) == (uint64_t)ceil(10 + 20 + rows * rb / 16.0));
 }
 
+TEST(dma_latency_overlaps_next_transfer) {
+    arch_chip c = test_chip();
+    placed p[] = {{0, dma(ISA_LOAD, 0, 0, 10, 640)}, {0, dma(ISA_LOAD, 8192, 65536, 5, 640)}};
+    /* engine busy for setup + data each; the memory latency is paid once at the end */
+    CHECK(cycles_of(&c, p, 2, 1) == (uint64_t)ceil(10 + 6400 / 64.0 + 10 + 3200 / 64.0 + 20));
+    /* a consumer of the first load waits for its latency, not for the second load */
+    p[0].in.f[ISA_F_ALL_signal] = BIT(ISA_ENG_MATRIX);
+    isa_inst mm = matmul(100, 16, 16, 0);
+    mm.f[ISA_F_ALL_wait] = BIT(ISA_ENG_DMA_IN);
+    placed q[] = {p[0], p[1], {0, mm}};
+    CHECK(cycles_of(&c, q, 3, 1) == (uint64_t)ceil(10 + 6400 / 64.0 + 20 + (16 + 100 + 32)));
+}
+
 TEST(sys_formula) {
     arch_chip c = test_chip();
     placed p[] = {{0, sys(ISA_NOP, 2, 0, 0)}, {0, sys(ISA_NOP, 2, 0, 0)}, {0, sys(ISA_NOP, 2, 0, 0)},

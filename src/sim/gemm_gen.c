@@ -38,16 +38,22 @@ static int64_t gemm_sram_need(int64_t R, int64_t bm, int64_t bn, int64_t osz, in
 }
 
 /* Estimated cycles of a blocking: the slower of per-core compute (MATMUL
- * formula) and total traffic over the shared bandwidth. */
-static double gemm_estimate(const arch_chip *chip, const sim_gemm_spec *s, int64_t bm, int64_t bn) {
+ * formula) and all traffic over the shared bandwidth, plus the pipeline's
+ * start (the first load step) and end (the last block's drain and store),
+ * which nothing overlaps. */
+static double gemm_estimate(const arch_chip *chip, const sim_gemm_spec *s, int64_t bm, int64_t bn, int64_t osz) {
     int64_t R = chip->core.matrix.rows, C = chip->core.matrix.cols;
     double fill = chip->core.matrix.fill_latency > 0 ? chip->core.matrix.fill_latency : (double)(R + C);
-    int64_t blocks = cdiv(s->M, bm) * cdiv(s->N, bn);
+    int64_t blocks = cdiv(s->M, bm) * cdiv(s->N, bn), busy = TS_MIN(blocks, (int64_t)chip->cores);
     double per_block = (double)cdiv(s->K, R) * (double)cdiv(bn, C) * ((double)R + (double)bm + fill);
     double compute = (double)cdiv(blocks, chip->cores) * per_block;
-    double bytes = (double)blocks * (double)s->K * (double)(bm + bn);
-    double bw = sim_dma_bandwidth(chip);
-    return fmax(compute, bw > 0 ? bytes / bw : 0);
+    double bytes = (double)blocks * (double)s->K * (double)(bm + bn) + (double)(s->M * s->N * osz);
+    double bw = sim_dma_bandwidth(chip), fixed = sim_dma_setup(chip) + sim_dma_latency(chip);
+    if (!(bw > 0)) bw = 1;
+    double start = fixed + (double)busy * (double)(R * (bm + bn)) / bw;
+    double end = ceil((double)(bm * bn) / chip->core.vector.lanes) + chip->core.vector.latency + fixed +
+                 (double)busy * (double)(bm * bn * osz) / bw;
+    return fmax(compute, bytes / bw) + start + end;
 }
 
 static bool gemm_fits(const arch_chip *chip, int64_t bm, int64_t bn, int64_t osz, int nacc) {
@@ -71,7 +77,7 @@ static ts_status gemm_choose(const arch_chip *chip, const sim_gemm_spec *s, int6
         for (int j = 0; j < nn; j++) {
             int64_t m = s->block_m > 0 ? s->block_m : ms[i], n = s->block_n > 0 ? s->block_n : ns[j];
             if (!gemm_fits(chip, m, n, osz, 1)) continue;
-            double t = gemm_estimate(chip, s, m, n);
+            double t = gemm_estimate(chip, s, m, n, osz);
             if (t < best) { best = t; *bm = m; *bn = n; }
         }
     if (best == INFINITY)

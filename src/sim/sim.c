@@ -116,7 +116,10 @@ void sim_free(sim_machine *m) {
     for (int i = 0; i < m->cores; i++) {
         if (m->sram) ts_free(m->sram[i]);
         if (m->acc) ts_free(m->acc[i]);
-        for (int e = 0; e < ISA_ENGINES; e++) ts_free(m->eng[i][e].queue);
+        for (int e = 0; e < ISA_ENGINES; e++) {
+            ts_free(m->eng[i][e].queue);
+            ts_free(m->eng[i][e].pend);
+        }
     }
     ts_free(m->sram);
     ts_free(m->acc);

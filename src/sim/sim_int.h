@@ -22,14 +22,24 @@ typedef enum sim_eng_state {
     SIM_DONE      /* ENDed or out of instructions */
 } sim_eng_state;
 
+/* A DMA whose data has moved but whose memory latency has not yet passed:
+ * its signals are given at time t. The engine meanwhile runs on, so the
+ * latency of back-to-back transfers overlaps. */
+typedef struct sim_pending {
+    double t;
+    int    index;
+} sim_pending;
+
 typedef struct sim_engine {
     int          *queue;     /* instruction indices of this engine, stream order */
     int           n_queue, pos;
     sim_eng_state state;
     int           cur;       /* instruction in flight (index in the core stream) */
     double        start, end;
-    double        fixed_end; /* DMA: when the data phase begins */
+    double        fixed_end; /* DMA: when the data phase begins (after setup) */
     double        remaining; /* DMA: bytes still to move */
+    sim_pending  *pend;      /* DMA latency tails in flight, oldest first */
+    int           n_pend, head, cap_pend;
 } sim_engine;
 
 struct sim_machine {
@@ -56,7 +66,8 @@ uint64_t sim_dma_bytes(const isa_inst *in);
 /* DMA: bytes per cycle of the shared HBM (or host link) and per-transfer cap. */
 double   sim_dma_bandwidth(const arch_chip *chip);
 double   sim_dma_port_cap(const arch_chip *chip);
-double   sim_dma_fixed(const arch_chip *chip);
+double   sim_dma_setup(const arch_chip *chip);
+double   sim_dma_latency(const arch_chip *chip);
 /* Adds in's traffic, MAC and vector counts to r. */
 void     sim_count_inst(const arch_chip *chip, const isa_inst *in, sim_result *r);
 /* Fills r's derived figures (utilization, TOPS, energy) from its counts. */

@@ -72,9 +72,8 @@ double sim_dma_port_cap(const arch_chip *chip) {
     return p > 0 ? p : INFINITY;
 }
 
-double sim_dma_fixed(const arch_chip *chip) {
-    return (double)chip->core.dma.setup_cycles + (double)chip->hbm.latency_cycles;
-}
+double sim_dma_setup(const arch_chip *chip) { return (double)chip->core.dma.setup_cycles; }
+double sim_dma_latency(const arch_chip *chip) { return (double)chip->hbm.latency_cycles; }
 
 /* ---- accounting -------------------------------------------------------- */
 

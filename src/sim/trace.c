@@ -44,6 +44,9 @@ static void sim_trace_slice(const sim_machine *m, ts_json *j, const sim_slice *s
     ts_json_key(j, "inst"); ts_json_str(j, isa_format_inst(in, text, sizeof text));
     ts_json_key(j, "start_cycle"); ts_json_num(j, s->start);
     ts_json_key(j, "cycles"); ts_json_num(j, s->end - s->start);
+    if (in->op == ISA_LOAD || in->op == ISA_STORE) {  /* the slice is setup + data; signals come later */
+        ts_json_key(j, "then_latency_cycles"); ts_json_num(j, sim_dma_latency(&m->chip));
+    }
     ts_json_end_obj(j);
     ts_json_end_obj(j);
 }
