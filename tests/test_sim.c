@@ -358,11 +358,17 @@ TEST(memory_api_ranges) {
 
 /* ---- a tiled GEMM against a reference -------------------------------------- */
 
+/* docs/isa.md VREQUANT: round(acc * mult / 2^shift) with ties to even, + zp,
+ * saturated to int8. */
 static int8_t ref_requant(int32_t acc, int32_t mult, int shift, int zp) {
-    int64_t v = (int64_t)acc * mult;
-    if (shift > 0) v = (v + ((int64_t)1 << (shift - 1))) >> shift;  /* docs/isa.md VREQUANT */
-    v += zp;
-    return (int8_t)(v > 127 ? 127 : v < -128 ? -128 : v);
+    int64_t v = (int64_t)acc * mult, q = v;
+    if (shift > 0) {
+        q = v >> shift;  /* floor */
+        int64_t rem = v - q * ((int64_t)1 << shift), half = (int64_t)1 << (shift - 1);
+        if (rem > half || (rem == half && (q & 1))) q++;
+    }
+    q += zp;
+    return (int8_t)(q > 127 ? 127 : q < -128 ? -128 : q);
 }
 
 /* Lower and upper cycle bounds of a program from the documented formulas:
