@@ -21,7 +21,7 @@
 
 typedef struct host_gemm {
     int64_t M, N, K, Kp, Np;  /* K padded to 4, N padded to 64 */
-    uint8_t *a;                /* A + 128 as uint8, rows of Kp */
+    uint8_t *a;                /* A + 128 as uint8, rows of Kp, rows padded to MR */
     int8_t  *b;                /* panels of 64 columns: [Np/64][Kp/4][64][4] */
     int32_t *bsum;             /* 128 * sum_k B[k][n], to undo the +128 of A */
 } host_gemm;
@@ -32,10 +32,11 @@ typedef struct host_gemm {
 static void host_pack(host_gemm *g, const int8_t *A, const int8_t *B) {
     g->Kp = (g->K + 3) / 4 * 4;
     g->Np = (g->N + NR - 1) / NR * NR;
-    g->a = ts_aligned_alloc(64, (size_t)((g->M * g->Kp + 63) / 64 * 64));
+    int64_t Mp = (g->M + MR - 1) / MR * MR;  /* rows padded so every tile reads 6 rows */
+    g->a = ts_aligned_alloc(64, (size_t)((Mp * g->Kp + 63) / 64 * 64));
     g->b = ts_aligned_alloc(64, (size_t)(g->Kp * g->Np));
     g->bsum = ts_calloc((size_t)g->Np, sizeof(int32_t));
-    memset(g->a, 128, (size_t)(g->M * g->Kp));
+    memset(g->a, 128, (size_t)(Mp * g->Kp));
     memset(g->b, 0, (size_t)(g->Kp * g->Np));
     for (int64_t i = 0; i < g->M; i++)
         for (int64_t k = 0; k < g->K; k++) g->a[i * g->Kp + k] = (uint8_t)(A[i * g->K + k] + 128);
@@ -49,27 +50,33 @@ static void host_pack(host_gemm *g, const int8_t *A, const int8_t *B) {
 
 static void host_free(host_gemm *g) { ts_aligned_free(g->a); ts_aligned_free(g->b); ts_free(g->bsum); }
 
+/* One 6 x 64 tile of C over all of K: 24 accumulators stay in registers;
+ * per 4 k: 4 loads of B, 6 broadcasts of A, 24 vpdpbusd. */
+#define VNNI_ROW(r)                                                        \
+    do {                                                                   \
+        int32_t a4;                                                        \
+        memcpy(&a4, ap + (r) * g->Kp + k, 4);                              \
+        __m512i av = _mm512_set1_epi32(a4);                                \
+        c##r##0 = _mm512_dpbusd_epi32(c##r##0, av, b0);                    \
+        c##r##1 = _mm512_dpbusd_epi32(c##r##1, av, b1);                    \
+        c##r##2 = _mm512_dpbusd_epi32(c##r##2, av, b2);                    \
+        c##r##3 = _mm512_dpbusd_epi32(c##r##3, av, b3);                    \
+    } while (0)
+#define VNNI_ZERO(r) __m512i c##r##0 = _mm512_setzero_si512(), c##r##1 = c##r##0, c##r##2 = c##r##0, c##r##3 = c##r##0
+#define VNNI_SAVE(r) do { out[r][0] = c##r##0; out[r][1] = c##r##1; out[r][2] = c##r##2; out[r][3] = c##r##3; } while (0)
+
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
-static inline void vnni_tile(const host_gemm *g, int64_t i0, int mr, int64_t p, int32_t *C) {
-    __m512i acc[MR][4];
-    for (int r = 0; r < MR; r++)
-        for (int q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_si512();
+static void vnni_tile(const host_gemm *g, int64_t i0, int mr, int64_t p, int32_t *C) {
+    VNNI_ZERO(0); VNNI_ZERO(1); VNNI_ZERO(2); VNNI_ZERO(3); VNNI_ZERO(4); VNNI_ZERO(5);
     const int8_t *bp = g->b + p * g->Kp * NR;
     const uint8_t *ap = g->a + i0 * g->Kp;
     for (int64_t k = 0; k < g->Kp; k += 4, bp += NR * 4) {
         __m512i b0 = _mm512_load_si512(bp), b1 = _mm512_load_si512(bp + 64);
         __m512i b2 = _mm512_load_si512(bp + 128), b3 = _mm512_load_si512(bp + 192);
-        for (int r = 0; r < MR; r++) {
-            if (r >= mr) break;
-            int32_t a4;
-            memcpy(&a4, ap + r * g->Kp + k, 4);
-            __m512i av = _mm512_set1_epi32(a4);
-            acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], av, b0);
-            acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], av, b1);
-            acc[r][2] = _mm512_dpbusd_epi32(acc[r][2], av, b2);
-            acc[r][3] = _mm512_dpbusd_epi32(acc[r][3], av, b3);
-        }
+        VNNI_ROW(0); VNNI_ROW(1); VNNI_ROW(2); VNNI_ROW(3); VNNI_ROW(4); VNNI_ROW(5);
     }
+    __m512i out[MR][4];
+    VNNI_SAVE(0); VNNI_SAVE(1); VNNI_SAVE(2); VNNI_SAVE(3); VNNI_SAVE(4); VNNI_SAVE(5);
     int64_t n0 = p * NR;
     for (int r = 0; r < mr; r++)
         for (int q = 0; q < 4; q++) {
@@ -77,17 +84,14 @@ static inline void vnni_tile(const host_gemm *g, int64_t i0, int mr, int64_t p, 
             if (n >= g->N) break;
             __mmask16 mk = g->N - n >= 16 ? 0xffff : (__mmask16)((1u << (g->N - n)) - 1);
             __m512i s = _mm512_loadu_si512(g->bsum + n);
-            _mm512_mask_storeu_epi32(C + (i0 + r) * g->N + n, mk, _mm512_sub_epi32(acc[r][q], s));
+            _mm512_mask_storeu_epi32(C + (i0 + r) * g->N + n, mk, _mm512_sub_epi32(out[r][q], s));
         }
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
 static void host_gemm_vnni(const host_gemm *g, int32_t *C) {
     for (int64_t p = 0; p < g->Np / NR; p++)
-        for (int64_t i = 0; i < g->M; i += MR) {
-            if (g->M - i >= MR) vnni_tile(g, i, MR, p, C);
-            else vnni_tile(g, i, (int)(g->M - i), p, C);
-        }
+        for (int64_t i = 0; i < g->M; i += MR) vnni_tile(g, i, (int)TS_MIN(MR, g->M - i), p, C);
 }
 
 /* AVX2: int8 widened to int16 pairs, multiplied with vpmaddwd (exact). */
