@@ -337,6 +337,35 @@ TEST(structure_errors) {
     isa_program_free(prog);
 }
 
+/* Every allocation of sim_new, sim_run and the trace failing in turn: an
+ * error, never a crash or a leak (the sanitizer build checks leaks). */
+TEST(allocation_failures_clean_up) {
+    arch_chip c = test_chip();
+    placed p[] = {{0, dma(ISA_LOAD, 0, 0, 4, 100)}, {1, matmul(10, 16, 16, 0)}};
+    isa_program *prog = prog_of(2, p, 2);
+    int failures = 0;
+    for (long n = 0; n < 40; n++) {
+        sim_machine *m = NULL;
+        sim_result r;
+        ts_alloc_fail_after(n);
+        ts_status st = sim_new(&c, prog, &m);
+        if (!st) {
+            sim_enable_trace(m, true);
+            st = sim_run(m, &r);
+        }
+        if (!st) st = sim_write_trace(m, "/tmp/tessera_alloc_trace.json");
+        ts_alloc_fail_after(-1);
+        if (st) {
+            failures++;
+            CHECK_MSG(st == TS_ERR_NOMEM, "n=%ld: %s", n, ts_last_error());
+        }
+        sim_free(m);
+    }
+    remove("/tmp/tessera_alloc_trace.json");
+    CHECK(failures > 0);
+    isa_program_free(prog);
+}
+
 TEST(memory_api_ranges) {
     arch_chip c = test_chip();
     isa_program *prog = isa_program_new(1);

@@ -63,8 +63,9 @@ static void sim_signal(sim_run_ctx *x, int c, int e, int idx) {
 /* The engine is free of its current instruction: busy time, trace, next. */
 static ts_status sim_release(sim_run_ctx *x, int c, int e) {
     sim_engine *g = &x->m->eng[c][e];
-    bool end = sim_cur(x->m, c, e)->op == ISA_END;
-    x->r->busy_cycles[c][e] += x->now - g->start;
+    isa_opcode op = sim_cur(x->m, c, e)->op;
+    bool end = op == ISA_END;
+    if (op != ISA_BARRIER) x->r->busy_cycles[c][e] += x->now - g->start;  /* waiting is not work */
     ts_status st = end ? TS_OK : sim_record(x->m, c, e, g->start, x->now, g->cur);
     g->pos++;
     g->state = end || g->pos == g->n_queue ? SIM_DONE : SIM_IDLE;
