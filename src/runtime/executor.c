@@ -1,0 +1,117 @@
+/* executor.c: what every device's executor shares: the one-message op
+ * check, liveness (when a value's buffer can go) and the timing profile. */
+#include "runtime/runtime.h"
+
+#include <string.h>
+
+/* ---- unsupported ops: one message for the whole graph -------------------------- */
+
+typedef struct {
+    const char *op_type, *why;
+    char *nodes; size_t len, cap; int count;
+} rt_miss;
+
+static ts_status rt_miss_add_node(rt_miss *m, const char *node) {
+    size_t need = m->len + strlen(node) + 3;
+    if (need > m->cap) {
+        size_t cap = TS_MAX(need, m->cap * 2);
+        char *p = ts_realloc(m->nodes, cap);
+        if (!p) return TS_ERR_NOMEM;
+        m->nodes = p; m->cap = cap;
+    }
+    m->len += (size_t)sprintf(m->nodes + m->len, "%s%s", m->count ? ", " : "", node);
+    m->count++;
+    return TS_OK;
+}
+
+/* Groups misses by op type, in order of first appearance. */
+static ts_status rt_collect(const ir_graph *g, rt_check_fn why, void *ctx, rt_miss **out, int *n) {
+    rt_miss *ms = NULL; int nm = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *node = &g->nodes[i];
+        if (node->dead) continue;
+        const char *w = why(ctx, node);
+        if (!w) continue;
+        int k = 0;
+        while (k < nm && strcmp(ms[k].op_type, node->op_type)) k++;
+        if (k == nm) {
+            rt_miss *p = ts_realloc(ms, (size_t)(nm + 1) * sizeof *p);
+            if (!p) goto nomem;
+            ms = p;
+            memset(&ms[nm++], 0, sizeof *ms);
+            ms[k].op_type = node->op_type; ms[k].why = w;
+        }
+        if (rt_miss_add_node(&ms[k], node->name ? node->name : "?")) goto nomem;
+    }
+    *out = ms; *n = nm;
+    return TS_OK;
+nomem:
+    for (int k = 0; k < nm; k++) ts_free(ms[k].nodes);
+    ts_free(ms);
+    return TS_ERR_NOMEM;
+}
+
+ts_status rt_check_ops(const ir_graph *g, rt_check_fn why, void *ctx, const char *device) {
+    rt_miss *ms; int nm;
+    if (rt_collect(g, why, ctx, &ms, &nm)) return TS_ERR_NOMEM;
+    if (!nm) return TS_OK;
+    size_t cap = 64;
+    for (int k = 0; k < nm; k++) cap += strlen(ms[k].op_type) + strlen(ms[k].why) + ms[k].len + 32;
+    char *msg = ts_malloc(cap);
+    size_t len = 0;
+    if (msg) {
+        len = (size_t)snprintf(msg, cap, "%d unsupported op type%s on device %s:", nm,
+                               nm > 1 ? "s" : "", device);
+        for (int k = 0; k < nm; k++)
+            len += (size_t)snprintf(msg + len, cap - len, "%s %s (%s; node%s %s)",
+                                    k ? ";" : "", ms[k].op_type, ms[k].why,
+                                    ms[k].count > 1 ? "s" : "", ms[k].nodes);
+        ts_error(TS_ERR_UNSUPPORTED, "%s", msg);
+    }
+    ts_free(msg);
+    for (int k = 0; k < nm; k++) ts_free(ms[k].nodes);
+    ts_free(ms);
+    return msg ? TS_ERR_UNSUPPORTED : TS_ERR_NOMEM;
+}
+
+/* ---- liveness -------------------------------------------------------------------- */
+
+ts_status rt_last_uses(const ir_graph *g, int **last_use) {
+    int *lu = ts_malloc((size_t)(g->n_values > 0 ? g->n_values : 1) * sizeof *lu);
+    if (!lu) return TS_ERR_NOMEM;
+    for (int v = 0; v < g->n_values; v++) lu[v] = -1;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (int k = 0; k < n->n_in; k++)
+            if (n->in[k] >= 0 && n->in[k] < g->n_values) lu[n->in[k]] = i;
+    }
+    for (int k = 0; k < g->n_outputs; k++) lu[g->outputs[k]] = g->n_nodes;
+    *last_use = lu;
+    return TS_OK;
+}
+
+/* ---- profile ------------------------------------------------------------------- */
+
+void rt_profile_add(rt_profile *p, const char *op_type, double seconds) {
+    for (int i = 0; i < p->n_ops; i++)
+        if (!strcmp(p->ops[i].op_type, op_type)) {
+            p->ops[i].count++;
+            p->ops[i].seconds += seconds;
+            return;
+        }
+    if (p->n_ops == p->cap_ops) {
+        int cap = p->cap_ops ? p->cap_ops * 2 : 16;
+        rt_op_time *o = ts_realloc(p->ops, (size_t)cap * sizeof *o);
+        if (!o) return;   /* a profile entry lost to OOM is not worth failing a run */
+        p->ops = o; p->cap_ops = cap;
+    }
+    p->ops[p->n_ops++] = (rt_op_time){op_type, 1, seconds};
+}
+
+void rt_profile_reset(rt_profile *p) { p->n_ops = 0; p->seconds = 0; }
+
+void rt_profile_free(rt_profile *p) {
+    ts_free(p->ops);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,313 @@
+/* test_ir.c: graph building, ordering, verifier, inference plumbing,
+ * broadcasting and the passes. Ops used here come from a small test table
+ * (registered with ir_add_op_table under the domain "test") so that these
+ * tests do not depend on the op helpers' tables; the passes that match ONNX
+ * op names (Conv, BatchNormalization, Relu...) need no op definitions. */
+#include "harness.h"
+#include "ir/ir.h"
+
+#include <math.h>
+
+/* ---- a test op table ------------------------------------------------------ */
+
+/* TAdd: broadcasting add of two inputs. */
+static ts_status t_infer_add(ir_infer_ctx *c) {
+    int r;
+    int64_t d[TS_MAX_RANK];
+    ts_status st = ir_broadcast_shape(c->node, c->in[0]->rank, c->in[0]->dims, c->in[1]->rank,
+                                      c->in[1]->dims, &r, d);
+    if (st == TS_OK) ir_set_out(c->out[0], c->in[0]->dtype, r, d);
+    return st;
+}
+
+/* TReshape: output shape is the VALUE of input 1 (int64). */
+static ts_status t_infer_reshape(ir_infer_ctx *c) {
+    const ts_tensor *s = c->in[1];
+    if (!s->data) return IR_NEED_VALUE;
+    ir_set_out(c->out[0], c->in[0]->dtype, (int)s->dims[0], s->data);
+    return TS_OK;
+}
+
+static const ir_opdef t_ops[] = {
+    {"TAdd", 2, 2, 1, 1, t_infer_add},
+    {"TReshape", 2, 2, 1, 1, t_infer_reshape},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+static void t_register(void) {
+    static bool done;
+    if (!done) { CHECK(ir_add_op_table("test", t_ops) == TS_OK); done = true; }
+}
+
+static ir_node *t_node(ir_graph *g, const char *op, const char *name, const int *in, int n_in, int out) {
+    ir_node *n = ir_add_node(g, op, name, in, n_in, &out, 1);
+    if (n && ir_node_set_domain(n, "test") != TS_OK) return NULL;
+    return n;
+}
+
+/* ---- building and lookup -------------------------------------------------- */
+
+TEST(values_and_lookup) {
+    ir_graph *g = ir_graph_new();
+    int x = ir_add_value(g, "x", TS_F32, 2, (int64_t[]){2, 3});
+    CHECK(x == 0);
+    CHECK(ir_add_value(g, "x", TS_F32, 0, NULL) < 0);
+    CHECK(strstr(ts_last_error(), "'x'") != NULL);
+    CHECK(ir_add_value(g, "bad", TS_F32, TS_MAX_RANK + 1, (int64_t[TS_MAX_RANK + 1]){0}) < 0);
+    /* many values: the name index grows and still finds every one */
+    char name[32];
+    for (int i = 0; i < 2000; i++) {
+        snprintf(name, sizeof name, "v%d", i);
+        CHECK(ir_add_value(g, name, TS_I64, -1, NULL) == i + 1);
+    }
+    for (int i = 0; i < 2000; i += 37) {
+        snprintf(name, sizeof name, "v%d", i);
+        CHECK(ir_find_value(g, name) == i + 1);
+    }
+    CHECK(ir_find_value(g, "nope") == -1);
+    int anon = ir_add_value(g, NULL, TS_F32, -1, NULL);
+    CHECK(anon > 0 && ir_find_value(g, g->values[anon].name) == anon);
+    ir_graph_free(g);
+}
+
+TEST(attributes) {
+    ir_graph *g = ir_graph_new();
+    int x = ir_add_value(g, "x", TS_F32, -1, NULL), y = ir_add_value(g, "y", TS_F32, -1, NULL);
+    ir_node *n = ir_add_node(g, "Foo", "", &x, 1, &y, 1);
+    CHECK(n && strcmp(n->name, "Foo_0") == 0);
+    CHECK(ir_node_set_int(n, "axis", -1) == TS_OK);
+    CHECK(ir_node_set_float(n, "alpha", 0.5f) == TS_OK);
+    CHECK(ir_node_set_string(n, "mode", "constant") == TS_OK);
+    CHECK(ir_node_set_ints(n, "pads", (int64_t[]){1, 2, 3, 4}, 4) == TS_OK);
+    CHECK(ir_node_set_floats(n, "scales", (float[]){1.5f, 2.0f}, 2) == TS_OK);
+    CHECK(ir_node_set_tensor(n, "value", ts_tensor_new(TS_F32, 1, (int64_t[]){3})) == TS_OK);
+    CHECK(ir_attr_int(n, "axis", 7) == -1);
+    CHECK(ir_attr_int(n, "missing", 7) == 7);
+    CHECK(ir_attr_float(n, "alpha", 0) == 0.5f);
+    CHECK(ir_attr_float(n, "axis", 0) == -1.0f);  /* an INT read as FLOAT */
+    CHECK(strcmp(ir_attr_string(n, "mode", "x"), "constant") == 0);
+    CHECK(strcmp(ir_attr_string(n, "axis", "dflt"), "dflt") == 0); /* wrong type -> default */
+    int cnt;
+    const int64_t *p = ir_attr_ints(n, "pads", &cnt);
+    CHECK(cnt == 4 && p[3] == 4);
+    CHECK(ir_attr_ints(n, "nope", &cnt) == NULL && cnt == 0);
+    const float *f = ir_attr_floats(n, "scales", &cnt);
+    CHECK(cnt == 2 && f[0] == 1.5f);
+    CHECK(ir_attr_tensor(n, "value") && ir_attr_tensor(n, "value")->dims[0] == 3);
+    CHECK(ir_node_set_int(n, "axis", 2) == TS_OK);       /* replaces */
+    CHECK(ir_attr_int(n, "axis", 0) == 2 && n->n_attr == 6);
+    ir_node_remove_attr(n, "axis");
+    CHECK(!ir_attr_find(n, "axis") && n->n_attr == 5);
+    ir_graph_free(g);
+}
+
+/* ---- order and verification ------------------------------------------------ */
+
+/* A chain x -> a -> b -> c built in reverse order. */
+static ir_graph *t_chain_reversed(void) {
+    ir_graph *g = ir_graph_new();
+    if (!g) return NULL;
+    int x = ir_add_value(g, "x", TS_F32, 1, (int64_t[]){4});
+    int a = ir_add_value(g, "a", TS_UNDEFINED, -1, NULL);
+    int b = ir_add_value(g, "b", TS_UNDEFINED, -1, NULL);
+    int c = ir_add_value(g, "c", TS_UNDEFINED, -1, NULL);
+    t_node(g, "TAdd", "n3", (int[]){b, x}, 2, c);
+    t_node(g, "TAdd", "n2", (int[]){a, a}, 2, b);
+    t_node(g, "TAdd", "n1", (int[]){x, x}, 2, a);
+    ir_graph_add_input(g, x);
+    ir_graph_add_output(g, c);
+    return g;
+}
+
+TEST(toposort_orders_and_verify) {
+    t_register();
+    ir_graph *g = t_chain_reversed();
+    CHECK(ir_verify(g) != TS_OK);
+    CHECK(strstr(ts_last_error(), "n3") != NULL);
+    CHECK(ir_toposort(g) == TS_OK);
+    CHECK(strcmp(g->nodes[0].name, "n1") == 0 && strcmp(g->nodes[2].name, "n3") == 0);
+    CHECK(ir_verify(g) == TS_OK);
+    CHECK(ir_infer_shapes(g) == TS_OK);
+    const ir_value *c = &g->values[ir_find_value(g, "c")];
+    CHECK(c->dtype == TS_F32 && c->rank == 1 && c->dims[0] == 4);
+    ir_graph_free(g);
+}
+
+TEST(cycle_detection_names_a_node_on_the_cycle) {
+    ir_graph *g = ir_graph_new();
+    int x = ir_add_value(g, "x", TS_F32, 1, (int64_t[]){4});
+    int a = ir_add_value(g, "a", TS_F32, -1, NULL), b = ir_add_value(g, "b", TS_F32, -1, NULL);
+    int c = ir_add_value(g, "c", TS_F32, -1, NULL), d = ir_add_value(g, "d", TS_F32, -1, NULL);
+    t_node(g, "TAdd", "before", (int[]){x, x}, 2, a);
+    t_node(g, "TAdd", "loop1", (int[]){a, c}, 2, b);
+    t_node(g, "TAdd", "loop2", (int[]){b, x}, 2, c);
+    t_node(g, "TAdd", "after", (int[]){c, x}, 2, d);   /* downstream of the cycle */
+    ir_graph_add_input(g, x);
+    ir_graph_add_output(g, d);
+    CHECK(ir_toposort(g) == TS_ERR_INVALID);
+    const char *e = ts_last_error();
+    CHECK_MSG(strstr(e, "cycle") && (strstr(e, "loop1") || strstr(e, "loop2")), "%s", e);
+    CHECK(ir_verify(g) != TS_OK);
+    ir_graph_free(g);
+}
+
+TEST(verifier_errors) {
+    ir_graph *g = ir_graph_new();
+    int x = ir_add_value(g, "x", TS_F32, 1, (int64_t[]){4});
+    int ghost = ir_add_value(g, "ghost", TS_F32, -1, NULL);
+    int y = ir_add_value(g, "y", TS_F32, -1, NULL);
+    ir_graph_add_input(g, x);
+    ir_graph_add_output(g, y);
+    CHECK(ir_verify(g) != TS_OK && strstr(ts_last_error(), "'y' is never defined"));
+    t_node(g, "TAdd", "uses_ghost", (int[]){x, ghost}, 2, y);
+    CHECK(ir_verify(g) != TS_OK);
+    CHECK_MSG(strstr(ts_last_error(), "uses_ghost") && strstr(ts_last_error(), "ghost"), "%s", ts_last_error());
+    g->nodes[0].in[1] = x;
+    CHECK(ir_verify(g) == TS_OK);
+    t_node(g, "TAdd", "second_writer", (int[]){x, x}, 2, y);
+    CHECK(ir_verify(g) != TS_OK && strstr(ts_last_error(), "second_writer"));
+    CHECK(ir_toposort(g) != TS_OK && strstr(ts_last_error(), "second_writer"));
+    g->nodes[1].out[0] = x;                            /* writes a graph input */
+    CHECK(ir_verify(g) != TS_OK);
+    g->nodes[1].out[0] = 99;                           /* id out of range */
+    CHECK(ir_verify(g) != TS_OK && strstr(ts_last_error(), "out of range"));
+    ir_graph_free(g);
+}
+
+TEST(compact_removes_dead_and_unused) {
+    ir_graph *g = t_chain_reversed();
+    CHECK(ir_toposort(g) == TS_OK);
+    ts_tensor *t = ts_tensor_new(TS_F32, 0, NULL);
+    CHECK(ir_add_const(g, "unused", t) >= 0);
+    g->nodes[1].dead = true;                           /* n2: b = a + a */
+    g->nodes[2].in[0] = ir_find_value(g, "a");         /* n3 now reads a */
+    CHECK(ir_compact(g) == TS_OK);
+    CHECK(g->n_nodes == 2 && g->n_values == 3);
+    CHECK(ir_find_value(g, "b") < 0 && ir_find_value(g, "unused") < 0);
+    CHECK(g->nodes[1].in[0] == ir_find_value(g, "a"));
+    CHECK(g->values[g->outputs[0]].producer == 1);
+    CHECK(ir_verify(g) == TS_OK);
+    ir_graph_free(g);
+}
+
+/* ---- inference ------------------------------------------------------------ */
+
+/* Reference broadcast: per dim from the right, equal or one of them 1. */
+static bool t_ref_broadcast(int ra, const int64_t *a, int rb, const int64_t *b, int *r, int64_t *o) {
+    *r = ra > rb ? ra : rb;
+    for (int i = 1; i <= *r; i++) {
+        int64_t x = i <= ra ? a[ra - i] : 1, y = i <= rb ? b[rb - i] : 1;
+        if (x != y && x != 1 && y != 1) return false;
+        o[*r - i] = x > y ? x : y;
+        if (x == 0 || y == 0) o[*r - i] = 0;
+    }
+    return true;
+}
+
+TEST(broadcast_rules_random) {
+    for (int iter = 0; iter < 2000; iter++) {
+        int ra = th_rand_int(0, 5), rb = th_rand_int(0, 5), r, rr;
+        int64_t a[TS_MAX_RANK], b[TS_MAX_RANK], o[TS_MAX_RANK], ro[TS_MAX_RANK];
+        for (int i = 0; i < ra; i++) a[i] = th_rand_int(0, 3);
+        for (int i = 0; i < rb; i++) b[i] = th_rand_int(0, 3);
+        bool ok = t_ref_broadcast(ra, a, rb, b, &rr, ro);
+        ts_status st = ir_broadcast_shape(NULL, ra, a, rb, b, &r, o);
+        CHECK(ok == (st == TS_OK));
+        if (ok && st == TS_OK) {
+            CHECK(r == rr);
+            for (int i = 0; i < r; i++) CHECK(o[i] == ro[i]);
+        }
+    }
+    int r;
+    int64_t o[TS_MAX_RANK];
+    ir_graph *g = ir_graph_new();
+    ir_node *n = ir_add_node(g, "Add", "add7", NULL, 0, NULL, 0);
+    CHECK(ir_broadcast_shape(n, 2, (int64_t[]){2, 3}, 1, (int64_t[]){4}, &r, o) == TS_ERR_INVALID);
+    CHECK(strstr(ts_last_error(), "add7") && strstr(ts_last_error(), "[2,3]"));
+    ir_graph_free(g);
+}
+
+TEST(norm_axis) {
+    int a;
+    CHECK(ir_norm_axis(NULL, -1, 4, &a) == TS_OK && a == 3);
+    CHECK(ir_norm_axis(NULL, -4, 4, &a) == TS_OK && a == 0);
+    CHECK(ir_norm_axis(NULL, 3, 4, &a) == TS_OK && a == 3);
+    CHECK(ir_norm_axis(NULL, 4, 4, &a) == TS_ERR_INVALID);
+    CHECK(ir_norm_axis(NULL, -5, 4, &a) == TS_ERR_INVALID);
+    CHECK(ir_norm_axis(NULL, 0, 0, &a) == TS_ERR_INVALID);
+}
+
+TEST(infer_needs_values_and_binds_symbols) {
+    t_register();
+    ir_graph *g = ir_graph_new();
+    int x = ir_add_value(g, "x", TS_F32, 2, (int64_t[]){IR_DIM_UNKNOWN, 4});
+    int z = ir_add_value(g, "z", TS_F32, 2, (int64_t[]){IR_DIM_UNKNOWN, 4});
+    ir_value_set_dim_param(&g->values[x], 0, "batch");
+    ir_value_set_dim_param(&g->values[z], 0, "batch");
+    int s = ir_add_value(g, "s", TS_I64, 1, (int64_t[]){1});   /* computed shape */
+    int64_t eight = 8;
+    ts_tensor *sc = ts_tensor_new(TS_I64, 1, (int64_t[]){1});
+    memcpy(sc->data, &eight, 8);
+    int sconst = ir_add_const(g, "sconst", sc);
+    int y = ir_add_value(g, "y", TS_UNDEFINED, -1, NULL), r1 = ir_add_value(g, "r1", TS_UNDEFINED, -1, NULL);
+    int r2 = ir_add_value(g, "r2", TS_UNDEFINED, -1, NULL);
+    t_node(g, "TAdd", "add", (int[]){x, z}, 2, y);
+    t_node(g, "TReshape", "rs_dyn", (int[]){y, s}, 2, r1);
+    t_node(g, "TReshape", "rs_const", (int[]){y, sconst}, 2, r2);
+    ir_graph_add_input(g, x); ir_graph_add_input(g, z); ir_graph_add_input(g, s);
+    ir_graph_add_output(g, r1); ir_graph_add_output(g, r2);
+    CHECK(ir_infer_shapes(g) == TS_OK);
+    CHECK(g->values[y].rank == -1);                      /* batch unknown */
+    ts_tensor tx = {.dtype = TS_F32, .rank = 2, .dims = {2, 4}}, tz = tx;
+    ts_tensor ts_ = {.dtype = TS_I64, .rank = 1, .dims = {1}};
+    const ts_tensor *in[] = {&tx, &tz, &ts_};
+    CHECK(ir_bind_inputs(g, in, 3) == TS_OK);
+    CHECK(g->values[y].rank == 2 && g->values[y].dims[0] == 2);
+    CHECK(g->values[r1].rank == -1);                     /* IR_NEED_VALUE */
+    CHECK(g->values[r2].rank == 1 && g->values[r2].dims[0] == 8);
+    tz.dims[0] = 3;                                      /* batch 2 vs 3 */
+    CHECK(ir_bind_inputs(g, in, 3) == TS_ERR_INVALID);
+    CHECK_MSG(strstr(ts_last_error(), "batch") && strstr(ts_last_error(), "'z'"), "%s", ts_last_error());
+    tz.dims[0] = 5; tx.dims[0] = 5;                      /* rebinding works */
+    CHECK(ir_bind_inputs(g, in, 3) == TS_OK && g->values[r2].dims[0] == 8 && g->values[y].dims[0] == 5);
+    tx.dims[1] = 5;
+    CHECK(ir_bind_inputs(g, in, 3) == TS_ERR_INVALID && strstr(ts_last_error(), "dim 1"));
+    ir_graph_free(g);
+}
+
+TEST(resolve_lists_every_unsupported_op) {
+    ir_graph *g = ir_graph_new();
+    int x = ir_add_value(g, "x", TS_F32, -1, NULL);
+    char nm[16];
+    for (int i = 0; i < 4; i++) {
+        snprintf(nm, sizeof nm, "o%d", i);
+        int o = ir_add_value(g, nm, TS_F32, -1, NULL);
+        snprintf(nm, sizeof nm, "n%d", i);
+        ir_add_node(g, i % 2 ? "Frobnicate" : "If", nm, &x, 1, &o, 1);
+    }
+    CHECK(ir_resolve_ops(g) == TS_ERR_UNSUPPORTED);
+    const char *e = ts_last_error();
+    CHECK_MSG(strstr(e, "Frobnicate") && strstr(e, "If") && strstr(e, "'n0'") && strstr(e, "'n3'")
+              && strstr(e, "subgraph"), "%s", e);
+    ir_graph_free(g);
+}
+
+/* ---- allocation failures ----------------------------------------------------- */
+
+TEST(alloc_failures_never_crash) {
+    t_register();
+    for (long fail = 0; fail < 200; fail++) {
+        ts_alloc_fail_after(fail);
+        ir_graph *g = t_chain_reversed();
+        ts_alloc_fail_after(-1);
+        if (!g) continue;
+        ts_alloc_fail_after(fail);
+        (void)ir_toposort(g);
+        (void)ir_infer_shapes(g);
+        (void)ir_compact(g);
+        ts_alloc_fail_after(-1);
+        ir_graph_free(g);
+    }
+}
+
+TEST_MAIN()
