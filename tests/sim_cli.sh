@@ -87,5 +87,11 @@ printf 'MATMUL wait=vector m=1 k=1 n=1\nVADD wait=matrix rows=1 cols=1\n' >"$W/d
 "$T" asm "$W/dl.s" -o "$W/dl.bin" 2>/dev/null
 expect_fail "deadlock is reported" "deadlock" "$W/dl.bin"
 
+# ---- usage ----------------------------------------------------------------------
+"$T" sim --help >"$W/out" 2>&1
+check "--help exits 0 with usage" grep -q "usage: tessera sim" "$W/out"
+"$T" sim >"$W/out" 2>&1
+check "no program: usage, exit 2" test $? -eq 2
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
