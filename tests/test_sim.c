@@ -268,6 +268,17 @@ TEST(barrier_across_cores) {
     CHECK(cycles_of(&c, p, 6, 2) == 3 + (16 + 8 + 32));
 }
 
+TEST(barrier_fences_dma_latency) {
+    arch_chip c = test_chip();
+    placed p[] = {
+        {0, dma(ISA_STORE, 0, 0, 1, 640)}, {0, sys(ISA_BARRIER, 3, 0, 0)},
+        {1, sys(ISA_BARRIER, 3, 0, BIT(ISA_ENG_MATRIX))}, {1, matmul(8, 16, 16, 0)},
+    };
+    p[3].in.f[ISA_F_ALL_wait] = BIT(ISA_ENG_DMA_OUT);
+    /* the barrier passes when the STORE's latency tail is over */
+    CHECK(cycles_of(&c, p, 4, 2) == (uint64_t)ceil(10 + 640 / 64.0 + 20) + (16 + 8 + 32));
+}
+
 TEST(deadlock_tokens_named) {
     arch_chip c = test_chip();
     isa_inst a = matmul(8, 16, 16, 0), b = vec(ISA_VADD, 1, 16, ISA_DT_INT32);

@@ -102,6 +102,15 @@ static bool sim_tokens_ready(const sim_machine *m, int c, int e, const isa_inst 
     return true;
 }
 
+/* Tokens available, and a BARRIER also waits for its engine's DMA latency
+ * tails: it is a fence, so what a core stored is in memory when the others
+ * pass the barrier. */
+static bool sim_can_start(const sim_machine *m, int c, int e) {
+    const isa_inst *in = sim_cur(m, c, e);
+    if (in->op == ISA_BARRIER && m->eng[c][e].n_pend) return false;
+    return sim_tokens_ready(m, c, e, in);
+}
+
 static void sim_take_tokens(sim_machine *m, int c, int e, const isa_inst *in) {
     unsigned w = (unsigned)in->f[ISA_F_ALL_wait];
     for (int g = 0; g < ISA_ENGINES; g++)
@@ -166,7 +175,7 @@ static ts_status sim_start_ready(sim_run_ctx *x, bool *all_done) {
             sim_engine *g = &m->eng[c][e];
             if (g->state == SIM_IDLE && g->pos >= g->n_queue) g->state = SIM_DONE;
             if (g->state != SIM_DONE || g->n_pend) *all_done = false;
-            if (g->state != SIM_IDLE || !sim_tokens_ready(m, c, e, sim_cur(m, c, e))) continue;
+            if (g->state != SIM_IDLE || !sim_can_start(m, c, e)) continue;
             ts_status st = sim_start(x, c, e);
             if (st) return st;
             changed = true;
