@@ -72,11 +72,12 @@ static bool run_parse_int(const char *v, int lo, int *out) {
     return true;
 }
 
-/* An option's value: "--flag=value" or "--flag value". */
+/* An option's value: "--flag=value" or "--flag value" (not "--flag --other"). */
 static const char *run_value(int argc, char **argv, int *i, const char *flag) {
     size_t n = strlen(flag);
     if (!strncmp(argv[*i], flag, n) && argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (!strcmp(argv[*i], flag) && *i + 1 < argc) return argv[++*i];
+    if (!strcmp(argv[*i], flag) && *i + 1 < argc && strncmp(argv[*i + 1], "--", 2))
+        return argv[++*i];
     return NULL;
 }
 
@@ -110,11 +111,15 @@ static int run_parse_one(int argc, char **argv, int *i, run_args *a) {
     const char *arg = argv[*i], *v;
     if (!strcmp(arg, "--json")) { a->json = true; return 0; }
     if ((v = run_value(argc, argv, i, "--input"))) {
+        const char *eq = strchr(v, '=');
+        if (!v[0] || eq == v || (eq && !eq[1]))
+            return run_bad("--input", v, "NAME=FILE (or FILE for a one-input model)");
         if (a->n_in == RUN_MAX_INPUTS) return cli_fail("run", 2, "more than %d --input flags", RUN_MAX_INPUTS);
         a->in_spec[a->n_in++] = v;
         return 0;
     }
-    if ((v = run_value(argc, argv, i, "--output-dir"))) { a->out_dir = v; return 0; }
+    if ((v = run_value(argc, argv, i, "--output-dir")))
+        return (a->out_dir = v)[0] ? 0 : run_bad("--output-dir", v, "a directory");
     if ((v = run_value(argc, argv, i, "--target"))) { a->target = v; return 0; }
     if ((v = run_value(argc, argv, i, "--dump-ir"))) { a->dump_ir = v; return 0; }
     if ((v = run_value(argc, argv, i, "--threads")))
@@ -210,10 +215,23 @@ static void run_file_names(const run_args *a, const tessera_model *m, run_out_fi
     }
 }
 
+/* mkdir -p: the directory and any missing parents. */
+static int run_mkdirs(const char *dir) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(path, 0777) != 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int run_write(const run_args *a, const tessera_model *m, tessera_session *s,
                      run_out_file *f) {
     int n = tessera_model_num_outputs(m), i = 0, rc = 0;
-    if (mkdir(a->out_dir, 0777) != 0 && errno != EEXIST)
+    if (run_mkdirs(a->out_dir) != 0)
         return cli_fail("run", 1, "--output-dir %s: %s", a->out_dir, strerror(errno));
     for (; i < n && !rc; i++) {
         const tessera_tensor *t;
@@ -281,6 +299,13 @@ static void run_text(const tessera_model *m, tessera_session *s, const run_out_f
                ts_shape_str(tessera_tensor_rank(t), tessera_tensor_dims(t), shape, sizeof shape));
     }
     printf("time: %.3f ms%s\n", median * 1e3, repeat > 1 ? " (median)" : "");
+    const tessera_op_time *ops;
+    int n = tessera_session_op_times(s, &ops);
+    double total = 0;
+    for (int i = 0; i < n; i++) total += ops[i].seconds;
+    for (int i = 0; i < n && i < 8; i++)   /* the op types that take the time (last run) */
+        printf("  %-22s %4d x %9.3f ms %5.1f%%\n", ops[i].op_type, ops[i].count,
+               ops[i].seconds * 1e3, total > 0 ? 100 * ops[i].seconds / total : 0.0);
 }
 
 static int run_cmp_double(const void *a, const void *b) {

@@ -78,6 +78,58 @@ void cpu_gemm_run(ts_pool *pool, bool trans_a, int64_t M, int64_t N, int64_t K, 
 /* y[i] += a * x[i] */
 void cpu_axpy(float *y, const float *x, float a, int64_t n);
 
+/* ---- nn kernels (op_nn.c table; conv.c, pool.c, norm.c, resize.c, quant.c) ---- */
+
+#define CPU_KERNEL_DECL(name)                                                   \
+    ts_status name(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n_in, \
+                   ts_tensor **out, int n_out)
+CPU_KERNEL_DECL(cpu_run_conv);
+CPU_KERNEL_DECL(cpu_run_conv_transpose);
+CPU_KERNEL_DECL(cpu_run_maxpool);
+CPU_KERNEL_DECL(cpu_run_avgpool);
+CPU_KERNEL_DECL(cpu_run_global_avgpool);
+CPU_KERNEL_DECL(cpu_run_global_maxpool);
+CPU_KERNEL_DECL(cpu_run_batchnorm);
+CPU_KERNEL_DECL(cpu_run_instancenorm);
+CPU_KERNEL_DECL(cpu_run_layernorm);
+CPU_KERNEL_DECL(cpu_run_groupnorm);
+CPU_KERNEL_DECL(cpu_run_lrn);
+CPU_KERNEL_DECL(cpu_run_resize);
+CPU_KERNEL_DECL(cpu_run_upsample);
+CPU_KERNEL_DECL(cpu_run_depth_to_space);
+CPU_KERNEL_DECL(cpu_run_space_to_depth);
+CPU_KERNEL_DECL(cpu_run_quantize);
+CPU_KERNEL_DECL(cpu_run_dequantize);
+CPU_KERNEL_DECL(cpu_run_dynamic_quantize);
+CPU_KERNEL_DECL(cpu_run_matmul_integer);
+CPU_KERNEL_DECL(cpu_run_qlinear_matmul);
+CPU_KERNEL_DECL(cpu_run_conv_integer);
+CPU_KERNEL_DECL(cpu_run_qlinear_conv);
+
+/* An error naming node n unless t (may be NULL) is float32. */
+ts_status cpu_nn_need_f32(const ir_node *n, const ts_tensor *t, const char *what);
+
+/* numpy.matmul batching: y's batch index -> element offsets into a and b. */
+typedef struct cpu_matmul_geom {
+    int64_t M, N, K, batch;
+    int     yb;                               /* batch rank of y */
+    int64_t ydims[TS_MAX_RANK], astr[TS_MAX_RANK], bstr[TS_MAX_RANK];
+} cpu_matmul_geom;
+void cpu_matmul_plan(const ts_tensor *a, const ts_tensor *b, const ts_tensor *y, cpu_matmul_geom *g);
+void cpu_matmul_offsets(const cpu_matmul_geom *g, int64_t bi, int64_t *oa, int64_t *ob);
+
+/* Convolution geometry with spatial dims normalized to 3 (leading axes of
+ * size 1), begin pads resolved from pads/auto_pad and the output shape. */
+typedef struct cpu_conv_geom {
+    int     nsp;                 /* spatial rank in the model (1..3) */
+    int64_t N, C, M, group;      /* batch, input channels, output channels */
+    int64_t in[3], out[3], k[3], s[3], d[3], pb[3];
+} cpu_conv_geom;
+/* x: input, y: output (shapes as inferred), kernel dims kdims; transpose
+ * selects ConvTranspose's pad rule. */
+ts_status cpu_conv_geom_init(const ir_node *n, const ts_tensor *x, const ts_tensor *y,
+                             const int64_t *kdims, bool transpose, cpu_conv_geom *g);
+
 /* ---- misc -------------------------------------------------------------- */
 
 /* Round half to even, as QuantizeLinear requires. */

@@ -476,24 +476,3 @@ void cpu_axpy(float *y, const float *x, float a, int64_t n) {
     default: for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
     }
 }
-
-/* ---- ISA selection fallback ---------------------------------------------- */
-
-/* Weak stand-ins until the CPU device (src/cpu/cpu.c) provides the real
- * detection and forcing; its strong definitions replace these at link. */
-static int gemm_forced_isa = -1;
-__attribute__((weak)) cpu_isa_level cpu_detect_isa(void) {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return CPU_AVX512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return CPU_AVX2;
-    return CPU_SCALAR;
-}
-__attribute__((weak)) void cpu_force_isa(cpu_isa_level level) { gemm_forced_isa = (int)level; }
-__attribute__((weak)) cpu_isa_level cpu_active_isa(void) {
-    cpu_isa_level d = cpu_detect_isa();
-    if (gemm_forced_isa >= 0 && gemm_forced_isa < (int)d) return (cpu_isa_level)gemm_forced_isa;
-    return d;
-}
-__attribute__((weak)) const char *cpu_isa_name(cpu_isa_level level) {
-    return level == CPU_AVX512 ? "avx512" : level == CPU_AVX2 ? "avx2" : "scalar";
-}

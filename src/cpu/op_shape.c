@@ -100,8 +100,8 @@ static ts_status run_slice(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in,
         off += start[i] * is[i];
         ss[i] = step[i] * is[i];
     }
-    shp_copy(ctx, ES(x), x->rank, len, out[0]->data, ds, (const char *)x->data + off * (int64_t)ES(x),
-             ss);
+    shp_copy(ctx, ES(x), x->rank, len, out[0]->data, ds,
+             (const char *)x->data + off * (int64_t)ES(x), ss);
     return TS_OK;
 }
 
@@ -242,7 +242,8 @@ static ts_status run_pad(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, i
         int64_t lo = TS_MAX(-b[a], 0), len = x->dims[a] + TS_MIN(b[a], 0) + TS_MIN(e[a], 0);
         j.map[a] = maps + at;
         at += (int)y->dims[a];
-        for (int64_t o = 0; o < y->dims[a]; o++) j.map[a][o] = pad_map(mode, o, TS_MAX(b[a], 0), lo, len);
+        for (int64_t o = 0; o < y->dims[a]; o++)
+            j.map[a][o] = pad_map(mode, o, TS_MAX(b[a], 0), lo, len);
         if (a < x->rank - 1) j.lines *= y->dims[a];
         else { j.b_last = TS_MAX(b[a], 0); j.lo_last = lo; j.len_last = len; }
     }

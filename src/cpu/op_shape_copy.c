@@ -187,8 +187,9 @@ static void run_items(void *arg, int64_t begin, int64_t end) {
             /* outer[0] is the blocked axis k */
             int64_t rows = TS_MIN(TILE, p->dims[p->k] - idx[0] * TILE);
             for (int64_t c0 = 0; c0 < p->dims[last]; c0 += TILE)
-                copy_tile(d + c0 * (int64_t)p->es, p->ds[p->k], s + c0 * p->ss[last] * (int64_t)p->es,
-                          p->ss[last], rows, TS_MIN(TILE, p->dims[last] - c0), p->es);
+                copy_tile(d + c0 * (int64_t)p->es, p->ds[p->k],
+                          s + c0 * p->ss[last] * (int64_t)p->es, p->ss[last], rows,
+                          TS_MIN(TILE, p->dims[last] - c0), p->es);
         } else {
             int64_t first = seg * p->seg, n = TS_MIN(p->seg, p->dims[last] - first);
             copy_line(d + first * p->ds[last] * (int64_t)p->es, p->ds[last],
@@ -260,5 +261,6 @@ static void fill_range(void *arg, int64_t b, int64_t e) {
 
 void shp_fill(cpu_ctx *ctx, void *dst, int64_t n, const void *value, size_t esize) {
     fill_arg a = {dst, value, esize};
-    ts_parallel_for(ctx ? ctx->pool : NULL, n, TS_MAX(1, PAR_BYTES / (int64_t)esize), fill_range, &a);
+    ts_parallel_for(ctx ? ctx->pool : NULL, n, TS_MAX(1, PAR_BYTES / (int64_t)esize), fill_range,
+                    &a);
 }

@@ -21,7 +21,8 @@ static int64_t index_at(const ts_tensor *t, int64_t i) {
 static ts_status wrap_index(const ir_node *n, int64_t v, int64_t dim, int axis, int64_t *out) {
     int64_t w = v < 0 ? v + dim : v;
     if (w < 0 || w >= dim)
-        return ts_error(TS_ERR_RANGE, SHP_NODE_FMT "index %lld out of range [-%lld, %lld) on axis %d",
+        return ts_error(TS_ERR_RANGE,
+                        SHP_NODE_FMT "index %lld out of range [-%lld, %lld) on axis %d",
                         SHP_NODE_ARGS(n), (long long)v, (long long)dim, (long long)dim, axis);
     *out = w;
     return TS_OK;
@@ -78,7 +79,8 @@ ts_status shp_gather(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n
     int64_t nidx = ts_tensor_numel(ix);
     int64_t *w = ts_malloc(sizeof(int64_t) * (size_t)TS_MAX(nidx, 1));
     if (!w) return TS_ERR_NOMEM;
-    for (int64_t i = 0; i < nidx && !s; i++) s = wrap_index(n, index_at(ix, i), x->dims[axis], axis, &w[i]);
+    for (int64_t i = 0; i < nidx && !s; i++)
+        s = wrap_index(n, index_at(ix, i), x->dims[axis], axis, &w[i]);
     if (!s) {
         gather_job j = {x->data, out[0]->data, w, nidx, x->dims[axis],
                         prod(x->dims, axis + 1, x->rank), ES(x)};
@@ -391,7 +393,8 @@ ts_status shp_reverse_sequence(cpu_ctx *ctx, const ir_node *n, const ts_tensor *
         for (int64_t t = 0; t < nt; t++) {
             int64_t st = t < L ? L - 1 - t : t;
             copy_elems((char *)out[0]->data + (size_t)(b * bstride + t * tstride) * es,
-                       (const char *)x->data + (size_t)(b * bstride + st * tstride) * es, inner, es);
+                       (const char *)x->data + (size_t)(b * bstride + st * tstride) * es, inner,
+                       es);
         }
     }
     return TS_OK;

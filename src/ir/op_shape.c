@@ -15,7 +15,9 @@
 
 #define NODE_FMT "node '%s' (%s): "
 #define NODE_ARGS(n) (n)->name ? (n)->name : "", (n)->op_type
-#define BAD(c, ...) ts_error(TS_ERR_INVALID, NODE_FMT __VA_ARGS__)
+/* BAD(c, fmt, ...): an invalid-model error naming c's node. */
+#define BAD(c, fmt, ...) \
+    ts_error(TS_ERR_INVALID, NODE_FMT fmt, NODE_ARGS((c)->node), ##__VA_ARGS__)
 
 /* Rejects element types a memcpy-based kernel cannot move (strings). */
 static ts_status check_dtype(const ir_infer_ctx *c, const ts_tensor *t, const char *what) {
@@ -44,30 +46,30 @@ static ts_status infer_reshape(ir_infer_ctx *c) {
     int64_t known = 1;
     for (int i = 0; i < r; i++) {
         if (sh[i] == -1) {
-            if (infer_at >= 0) return BAD(c, "shape has more than one -1", NODE_ARGS(c->node));
+            if (infer_at >= 0) return BAD(c, "shape has more than one -1");
             infer_at = i;
             continue;
         }
-        if (sh[i] < -1) return BAD(c, "shape has negative dim %lld", NODE_ARGS(c->node), (long long)sh[i]);
+        if (sh[i] < -1) return BAD(c, "shape has negative dim %lld", (long long)sh[i]);
         if (sh[i] == 0 && !allowzero) {
             if (i >= x->rank)
-                return BAD(c, "shape dim %d is 0 (copy) but input has rank %d", NODE_ARGS(c->node), i, x->rank);
+                return BAD(c, "shape dim %d is 0 (copy) but input has rank %d", i, x->rank);
             out[i] = x->dims[i];
         } else {
             out[i] = sh[i];
         }
-        if (out[i] && known > INT64_MAX / out[i]) return BAD(c, "shape too large", NODE_ARGS(c->node));
+        if (out[i] && known > INT64_MAX / out[i]) return BAD(c, "shape too large");
         known *= out[i];
     }
     int64_t total = ts_tensor_numel(x);
     if (infer_at >= 0) {
         if (known == 0 || total % known)
-            return BAD(c, "cannot infer -1: %lld elements into a product of %lld",
-                       NODE_ARGS(c->node), (long long)total, (long long)known);
+            return BAD(c, "cannot infer -1: %lld elements into a product of %lld", (long long)total,
+                       (long long)known);
         out[infer_at] = total / known;
     } else if (known != total) {
         char a[96], b[96];
-        return BAD(c, "cannot reshape %s (%lld elements) to %s", NODE_ARGS(c->node),
+        return BAD(c, "cannot reshape %s (%lld elements) to %s",
                    ts_shape_str(x->rank, x->dims, a, sizeof a), (long long)total,
                    ts_shape_str(r, out, b, sizeof b));
     }
@@ -80,7 +82,7 @@ static ts_status infer_flatten(ir_infer_ctx *c) {
     int64_t axis = ir_attr_int(c->node, "axis", 1);
     if (axis < 0) axis += x->rank;
     if (axis < 0 || axis > x->rank)
-        return BAD(c, "axis %lld out of range for rank %d", NODE_ARGS(c->node),
+        return BAD(c, "axis %lld out of range for rank %d",
                    (long long)ir_attr_int(c->node, "axis", 1), x->rank);
     int64_t d[2] = {1, 1};
     for (int i = 0; i < x->rank; i++) d[i >= axis] *= x->dims[i];
@@ -95,7 +97,7 @@ static ts_status read_axes(ir_infer_ctx *c, int64_t *ax, int *cnt, bool *present
     if (c->opset < 13) {
         const int64_t *a = ir_attr_ints(c->node, "axes", cnt);
         if (!a) return TS_OK;
-        if (*cnt > 2 * TS_MAX_RANK) return BAD(c, "too many axes", NODE_ARGS(c->node));
+        if (*cnt > 2 * TS_MAX_RANK) return BAD(c, "too many axes");
         memcpy(ax, a, sizeof(int64_t) * (size_t)*cnt);
         *present = true;
         return TS_OK;
@@ -117,7 +119,7 @@ static ts_status infer_squeeze(ir_infer_ctx *c) {
         int a;
         if ((s = ir_norm_axis(c->node, ax[i], x->rank, &a))) return s;
         if (x->dims[a] != 1)
-            return BAD(c, "cannot squeeze axis %d of size %lld", NODE_ARGS(c->node), a,
+            return BAD(c, "cannot squeeze axis %d of size %lld", a,
                        (long long)x->dims[a]);
         drop[a] = true;
     }
@@ -134,13 +136,13 @@ static ts_status infer_unsqueeze(ir_infer_ctx *c) {
     bool present, ins[TS_MAX_RANK] = {false};
     ts_status s = read_axes(c, ax, &cnt, &present);
     if (s) return s;
-    if (!present) return BAD(c, "axes are required", NODE_ARGS(c->node));
+    if (!present) return BAD(c, "axes are required");
     int r = x->rank + cnt;
-    if (r > TS_MAX_RANK) return BAD(c, "output rank %d exceeds %d", NODE_ARGS(c->node), r, TS_MAX_RANK);
+    if (r > TS_MAX_RANK) return BAD(c, "output rank %d exceeds %d", r, TS_MAX_RANK);
     for (int i = 0; i < cnt; i++) {
         int a;
         if ((s = ir_norm_axis(c->node, ax[i], r, &a))) return s;
-        if (ins[a]) return BAD(c, "axis %lld repeated", NODE_ARGS(c->node), (long long)ax[i]);
+        if (ins[a]) return BAD(c, "axis %lld repeated", (long long)ax[i]);
         ins[a] = true;
     }
     for (int i = 0, j = 0; i < r; i++) out[i] = ins[i] ? 1 : x->dims[j++];
@@ -163,8 +165,8 @@ static ts_status infer_transpose(ir_infer_ctx *c) {
 
 static ts_status infer_concat(ir_infer_ctx *c) {
     const ts_tensor *x = c->in[0];
-    if (!ir_attr_find(c->node, "axis")) return BAD(c, "attribute 'axis' is required", NODE_ARGS(c->node));
-    if (x->rank == 0) return BAD(c, "cannot concatenate scalars", NODE_ARGS(c->node));
+    if (!ir_attr_find(c->node, "axis")) return BAD(c, "attribute 'axis' is required");
+    if (x->rank == 0) return BAD(c, "cannot concatenate scalars");
     int axis;
     ts_status s = ir_norm_axis(c->node, ir_attr_int(c->node, "axis", 0), x->rank, &axis);
     if (s) return s;
@@ -173,14 +175,14 @@ static ts_status infer_concat(ir_infer_ctx *c) {
     d[axis] = 0;
     for (int i = 0; i < c->n_in; i++) {
         const ts_tensor *t = c->in[i];
-        if (!t) return BAD(c, "input %d is missing", NODE_ARGS(c->node), i);
+        if (!t) return BAD(c, "input %d is missing", i);
         if (t->dtype != x->dtype || t->rank != x->rank)
-            return BAD(c, "input %d is %s rank %d, input 0 is %s rank %d", NODE_ARGS(c->node), i,
+            return BAD(c, "input %d is %s rank %d, input 0 is %s rank %d", i,
                        ts_dtype_name(t->dtype), t->rank, ts_dtype_name(x->dtype), x->rank);
         for (int k = 0; k < x->rank; k++)
             if (k != axis && t->dims[k] != x->dims[k])
-                return BAD(c, "input %d has dim %lld on axis %d, input 0 has %lld",
-                           NODE_ARGS(c->node), i, (long long)t->dims[k], k, (long long)x->dims[k]);
+                return BAD(c, "input %d has dim %lld on axis %d, input 0 has %lld", i,
+                           (long long)t->dims[k], k, (long long)x->dims[k]);
         d[axis] += t->dims[axis];
     }
     ir_set_out(c->out[0], x->dtype, x->rank, d);
@@ -189,7 +191,7 @@ static ts_status infer_concat(ir_infer_ctx *c) {
 
 static ts_status infer_split(ir_infer_ctx *c) {
     const ts_tensor *x = c->in[0];
-    if (x->rank == 0) return BAD(c, "cannot split a scalar", NODE_ARGS(c->node));
+    if (x->rank == 0) return BAD(c, "cannot split a scalar");
     int axis;
     int64_t *sizes = ts_malloc(sizeof(int64_t) * (size_t)c->n_out);
     if (!sizes) return TS_ERR_NOMEM;
@@ -219,7 +221,7 @@ static ts_status infer_slice(ir_infer_ctx *c) {
 
 static ts_status check_index_type(ir_infer_ctx *c, const ts_tensor *t) {
     if (t->dtype != TS_I32 && t->dtype != TS_I64)
-        return BAD(c, "indices must be int32 or int64, got %s", NODE_ARGS(c->node),
+        return BAD(c, "indices must be int32 or int64, got %s",
                    ts_dtype_name(t->dtype));
     return TS_OK;
 }
@@ -228,11 +230,11 @@ static ts_status infer_gather(ir_infer_ctx *c) {
     const ts_tensor *x = c->in[0], *idx = c->in[1];
     ts_status s = check_index_type(c, idx);
     if (s) return s;
-    if (x->rank == 0) return BAD(c, "data must have rank >= 1", NODE_ARGS(c->node));
+    if (x->rank == 0) return BAD(c, "data must have rank >= 1");
     int axis;
     if ((s = ir_norm_axis(c->node, ir_attr_int(c->node, "axis", 0), x->rank, &axis))) return s;
     int r = x->rank - 1 + idx->rank;
-    if (r > TS_MAX_RANK) return BAD(c, "output rank %d too large", NODE_ARGS(c->node), r);
+    if (r > TS_MAX_RANK) return BAD(c, "output rank %d too large", r);
     int64_t d[TS_MAX_RANK];
     int k = 0;
     for (int i = 0; i < axis; i++) d[k++] = x->dims[i];
@@ -247,13 +249,13 @@ static ts_status infer_gather_elements(ir_infer_ctx *c) {
     ts_status s = check_index_type(c, idx);
     if (s) return s;
     if (x->rank == 0 || idx->rank != x->rank)
-        return BAD(c, "data (rank %d) and indices (rank %d) need the same rank >= 1",
-                   NODE_ARGS(c->node), x->rank, idx->rank);
+        return BAD(c, "data (rank %d) and indices (rank %d) need the same rank >= 1", x->rank,
+                   idx->rank);
     int axis;
     if ((s = ir_norm_axis(c->node, ir_attr_int(c->node, "axis", 0), x->rank, &axis))) return s;
     for (int i = 0; i < x->rank; i++)
         if (i != axis && idx->dims[i] > x->dims[i])
-            return BAD(c, "indices dim %d (%lld) exceeds data's (%lld)", NODE_ARGS(c->node), i,
+            return BAD(c, "indices dim %d (%lld) exceeds data's (%lld)", i,
                        (long long)idx->dims[i], (long long)x->dims[i]);
     ir_set_out(c->out[0], x->dtype, idx->rank, idx->dims);
     return TS_OK;
@@ -261,24 +263,24 @@ static ts_status infer_gather_elements(ir_infer_ctx *c) {
 
 static ts_status infer_gather_nd(ir_infer_ctx *c) {
     const ts_tensor *x = c->in[0], *idx = c->in[1];
-    if (idx->dtype != TS_I64) return BAD(c, "indices must be int64", NODE_ARGS(c->node));
+    if (idx->dtype != TS_I64) return BAD(c, "indices must be int64");
     int64_t b = ir_attr_int(c->node, "batch_dims", 0);
     if (idx->rank < 1 || x->rank < 1 || b < 0 || b >= TS_MIN(x->rank, idx->rank))
-        return BAD(c, "batch_dims %lld invalid for data rank %d, indices rank %d",
-                   NODE_ARGS(c->node), (long long)b, x->rank, idx->rank);
+        return BAD(c, "batch_dims %lld invalid for data rank %d, indices rank %d", (long long)b,
+                   x->rank, idx->rank);
     int64_t k = idx->dims[idx->rank - 1];
     if (k < 1 || k > x->rank - b)
-        return BAD(c, "indices' last dim %lld must be in [1, %lld]", NODE_ARGS(c->node),
+        return BAD(c, "indices' last dim %lld must be in [1, %lld]",
                    (long long)k, (long long)(x->rank - b));
     for (int i = 0; i < b; i++)
         if (x->dims[i] != idx->dims[i])
-            return BAD(c, "batch dim %d differs: data %lld, indices %lld", NODE_ARGS(c->node), i,
+            return BAD(c, "batch dim %d differs: data %lld, indices %lld", i,
                        (long long)x->dims[i], (long long)idx->dims[i]);
     int64_t d[2 * TS_MAX_RANK];
     int r = 0;
     for (int i = 0; i < idx->rank - 1; i++) d[r++] = idx->dims[i];
     for (int i = (int)(b + k); i < x->rank; i++) d[r++] = x->dims[i];
-    if (r > TS_MAX_RANK) return BAD(c, "output rank %d too large", NODE_ARGS(c->node), r);
+    if (r > TS_MAX_RANK) return BAD(c, "output rank %d too large", r);
     ir_set_out(c->out[0], x->dtype, r, d);
     return TS_OK;
 }
@@ -287,7 +289,7 @@ static ts_status check_reduction(ir_infer_ctx *c) {
     const char *red = ir_attr_string(c->node, "reduction", "none");
     if (strcmp(red, "none") && strcmp(red, "add") && strcmp(red, "mul") && strcmp(red, "max") &&
         strcmp(red, "min"))
-        return BAD(c, "unknown reduction '%s'", NODE_ARGS(c->node), red);
+        return BAD(c, "unknown reduction '%s'", red);
     return TS_OK;
 }
 
@@ -295,18 +297,18 @@ static ts_status infer_scatter_nd(ir_infer_ctx *c) {
     const ts_tensor *x = c->in[0], *idx = c->in[1], *up = c->in[2];
     ts_status s = check_reduction(c);
     if (s) return s;
-    if (idx->dtype != TS_I64) return BAD(c, "indices must be int64", NODE_ARGS(c->node));
-    if (up->dtype != x->dtype) return BAD(c, "updates type differs from data", NODE_ARGS(c->node));
-    if (x->rank < 1 || idx->rank < 1) return BAD(c, "data and indices need rank >= 1", NODE_ARGS(c->node));
+    if (idx->dtype != TS_I64) return BAD(c, "indices must be int64");
+    if (up->dtype != x->dtype) return BAD(c, "updates type differs from data");
+    if (x->rank < 1 || idx->rank < 1) return BAD(c, "data and indices need rank >= 1");
     int64_t k = idx->dims[idx->rank - 1];
     if (k < 1 || k > x->rank)
-        return BAD(c, "indices' last dim %lld must be in [1, %d]", NODE_ARGS(c->node),
+        return BAD(c, "indices' last dim %lld must be in [1, %d]",
                    (long long)k, x->rank);
     int ur = idx->rank - 1 + x->rank - (int)k;
     bool ok = up->rank == ur;
     for (int i = 0; ok && i < idx->rank - 1; i++) ok = up->dims[i] == idx->dims[i];
     for (int i = (int)k; ok && i < x->rank; i++) ok = up->dims[idx->rank - 1 + i - k] == x->dims[i];
-    if (!ok) return BAD(c, "updates shape does not match indices and data", NODE_ARGS(c->node));
+    if (!ok) return BAD(c, "updates shape does not match indices and data");
     ir_set_out(c->out[0], x->dtype, x->rank, x->dims);
     return TS_OK;
 }
@@ -315,16 +317,16 @@ static ts_status infer_scatter_elements(ir_infer_ctx *c) {
     const ts_tensor *x = c->in[0], *idx = c->in[1], *up = c->in[2];
     ts_status s = check_reduction(c);
     if (s || (s = check_index_type(c, idx))) return s;
-    if (up->dtype != x->dtype) return BAD(c, "updates type differs from data", NODE_ARGS(c->node));
+    if (up->dtype != x->dtype) return BAD(c, "updates type differs from data");
     if (x->rank < 1 || idx->rank != x->rank || up->rank != x->rank)
-        return BAD(c, "data, indices and updates need the same rank >= 1", NODE_ARGS(c->node));
+        return BAD(c, "data, indices and updates need the same rank >= 1");
     int axis;
     if ((s = ir_norm_axis(c->node, ir_attr_int(c->node, "axis", 0), x->rank, &axis))) return s;
     for (int i = 0; i < x->rank; i++) {
         if (idx->dims[i] != up->dims[i])
-            return BAD(c, "indices and updates shapes differ", NODE_ARGS(c->node));
+            return BAD(c, "indices and updates shapes differ");
         if (i != axis && idx->dims[i] > x->dims[i])
-            return BAD(c, "indices dim %d (%lld) exceeds data's (%lld)", NODE_ARGS(c->node), i,
+            return BAD(c, "indices dim %d (%lld) exceeds data's (%lld)", i,
                        (long long)idx->dims[i], (long long)x->dims[i]);
     }
     ir_set_out(c->out[0], x->dtype, x->rank, x->dims);
@@ -340,7 +342,7 @@ static ts_status infer_expand(ir_infer_ctx *c) {
     ts_status s = ir_shape_read_ints(c->node, c->in[1], "shape", sh, TS_MAX_RANK, &r);
     if (s) return s;
     for (int i = 0; i < r; i++)
-        if (sh[i] < 0) return BAD(c, "negative dim %lld in shape", NODE_ARGS(c->node), (long long)sh[i]);
+        if (sh[i] < 0) return BAD(c, "negative dim %lld in shape", (long long)sh[i]);
     if ((s = ir_broadcast_shape(c->node, x->rank, x->dims, r, sh, &rout, d))) return s;
     ir_set_out(c->out[0], x->dtype, rout, d);
     return check_shape(c->node, rout, d);
@@ -353,10 +355,10 @@ static ts_status infer_tile(ir_infer_ctx *c) {
     ts_status s = ir_shape_read_ints(c->node, c->in[1], "repeats", rep, TS_MAX_RANK, &r);
     if (s) return s;
     if (r != x->rank)
-        return BAD(c, "%d repeats for rank %d", NODE_ARGS(c->node), r, x->rank);
+        return BAD(c, "%d repeats for rank %d", r, x->rank);
     for (int i = 0; i < r; i++) {
         if (rep[i] < 0 || (x->dims[i] && rep[i] > INT64_MAX / x->dims[i]))
-            return BAD(c, "invalid repeat %lld", NODE_ARGS(c->node), (long long)rep[i]);
+            return BAD(c, "invalid repeat %lld", (long long)rep[i]);
         d[i] = x->dims[i] * rep[i];
     }
     ir_set_out(c->out[0], x->dtype, r, d);
@@ -371,7 +373,7 @@ static ts_status infer_pad(ir_infer_ctx *c) {
     if (s) return s;
     if (c->opset >= 11 && c->n_in > 2 && c->in[2]) {
         if (c->in[2]->dtype != x->dtype || ts_tensor_numel(c->in[2]) != 1)
-            return BAD(c, "constant_value must be one %s", NODE_ARGS(c->node), ts_dtype_name(x->dtype));
+            return BAD(c, "constant_value must be one %s", ts_dtype_name(x->dtype));
     }
     for (int i = 0; i < x->rank; i++) d[i] = x->dims[i] + b[i] + e[i];
     ir_set_out(c->out[0], x->dtype, x->rank, d);
@@ -404,12 +406,12 @@ static ts_status infer_constant_of_shape(ir_infer_ctx *c) {
     ts_status s = ir_shape_read_ints(c->node, c->in[0], "shape", d, TS_MAX_RANK, &r);
     if (s) return s;
     for (int i = 0; i < r; i++)
-        if (d[i] < 0) return BAD(c, "negative dim %lld", NODE_ARGS(c->node), (long long)d[i]);
+        if (d[i] < 0) return BAD(c, "negative dim %lld", (long long)d[i]);
     ts_dtype dt = TS_F32;
     const ts_tensor *v = ir_attr_tensor(c->node, "value");
     if (v) {
         if (ts_tensor_numel(v) != 1 || ts_dtype_size(v->dtype) == 0)
-            return BAD(c, "'value' must hold one numeric element", NODE_ARGS(c->node));
+            return BAD(c, "'value' must hold one numeric element");
         dt = v->dtype;
     }
     ir_set_out(c->out[0], dt, r, d);
@@ -440,7 +442,7 @@ static ts_status infer_constant(ir_infer_ctx *c) {
         return ts_error(TS_ERR_UNSUPPORTED, NODE_FMT "string and sparse constants are unsupported",
                         NODE_ARGS(n));
     } else {
-        return BAD(c, "no value attribute", NODE_ARGS(n));
+        return BAD(c, "no value attribute");
     }
     return TS_OK;
 }
@@ -451,7 +453,7 @@ static ts_status infer_range(ir_infer_ctx *c) {
     for (int i = 0; i < 3; i++) {
         if (!c->in[i]->data) return IR_NEED_VALUE;
         if (c->in[i]->dtype != dt || ts_tensor_numel(c->in[i]) != 1)
-            return BAD(c, "start, limit and delta must be scalars of one type", NODE_ARGS(c->node));
+            return BAD(c, "start, limit and delta must be scalars of one type");
     }
     if (dt != TS_F32 && dt != TS_F64 && dt != TS_I16 && dt != TS_I32 && dt != TS_I64)
         return ts_error(TS_ERR_UNSUPPORTED, NODE_FMT "type %s unsupported", NODE_ARGS(c->node),
@@ -460,19 +462,19 @@ static ts_status infer_range(ir_infer_ctx *c) {
     if (dt == TS_I64) {
         int64_t st = *(const int64_t *)c->in[0]->data, li = *(const int64_t *)c->in[1]->data,
                 de = *(const int64_t *)c->in[2]->data;
-        if (de == 0) return BAD(c, "delta is 0", NODE_ARGS(c->node));
+        if (de == 0) return BAD(c, "delta is 0");
         /* long double avoids overflow of limit - start on extreme values */
         long double q = ceill(((long double)li - (long double)st) / (long double)de);
         cnt = q > 0 ? (q > 1e15L ? -1 : (int64_t)q) : 0;
     } else {
         double st = ts_tensor_get(c->in[0], 0), li = ts_tensor_get(c->in[1], 0),
                de = ts_tensor_get(c->in[2], 0);
-        if (de == 0) return BAD(c, "delta is 0", NODE_ARGS(c->node));
+        if (de == 0) return BAD(c, "delta is 0");
         double q = ceil((li - st) / de);
-        if (isnan(q)) return BAD(c, "start/limit/delta not finite", NODE_ARGS(c->node));
+        if (isnan(q)) return BAD(c, "start/limit/delta not finite");
         cnt = q > 0 ? (q > 1e15 ? -1 : (int64_t)q) : 0;
     }
-    if (cnt < 0 || cnt > ((int64_t)1 << 40)) return BAD(c, "range too long", NODE_ARGS(c->node));
+    if (cnt < 0 || cnt > ((int64_t)1 << 40)) return BAD(c, "range too long");
     ir_set_out(c->out[0], dt, 1, &cnt);
     return TS_OK;
 }
@@ -482,7 +484,7 @@ static ts_status infer_range(ir_infer_ctx *c) {
 static ts_status infer_compress(ir_infer_ctx *c) {
     const ts_tensor *x = c->in[0], *cond = c->in[1];
     if (cond->rank != 1 || cond->dtype != TS_BOOL)
-        return BAD(c, "condition must be a 1-D bool tensor", NODE_ARGS(c->node));
+        return BAD(c, "condition must be a 1-D bool tensor");
     if (!cond->data) return IR_NEED_VALUE;
     const ir_attr *a = ir_attr_find(c->node, "axis");
     int64_t len = a ? 0 : ts_tensor_numel(x);
@@ -510,9 +512,10 @@ static ts_status infer_reverse_sequence(ir_infer_ctx *c) {
     const ts_tensor *x = c->in[0], *len = c->in[1];
     int64_t ba = ir_attr_int(c->node, "batch_axis", 1), ta = ir_attr_int(c->node, "time_axis", 0);
     if (x->rank < 2 || (ba != 0 && ba != 1) || (ta != 0 && ta != 1) || ba == ta)
-        return BAD(c, "needs rank >= 2 and batch_axis/time_axis 0 and 1", NODE_ARGS(c->node));
-    if (len->rank != 1 || len->dims[0] != x->dims[ba] || (len->dtype != TS_I64 && len->dtype != TS_I32))
-        return BAD(c, "sequence_lens must be int64 of shape [%lld]", NODE_ARGS(c->node),
+        return BAD(c, "needs rank >= 2 and batch_axis/time_axis 0 and 1");
+    if (len->rank != 1 || len->dims[0] != x->dims[ba] ||
+        (len->dtype != TS_I64 && len->dtype != TS_I32))
+        return BAD(c, "sequence_lens must be int64 of shape [%lld]",
                    (long long)x->dims[ba]);
     ir_set_out(c->out[0], x->dtype, x->rank, x->dims);
     return TS_OK;
@@ -523,7 +526,7 @@ static ts_status infer_reverse_sequence(ir_infer_ctx *c) {
 static ts_status infer_checked(ir_infer_ctx *c, ir_infer_fn fn, int required, bool any_type) {
     for (int i = 0; i < required; i++)
         if (i >= c->n_in || !c->in[i])
-            return BAD(c, "input %d is required", NODE_ARGS(c->node), i);
+            return BAD(c, "input %d is required", i);
     if (!any_type && c->n_in > 0 && c->in[0]) {
         ts_status s = check_dtype(c, c->in[0], "input 0");
         if (s) return s;

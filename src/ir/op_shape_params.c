@@ -183,9 +183,9 @@ ts_status ir_shape_pad(const ir_node *n, int opset, const ts_tensor *const *in, 
         end[a] = p[i + na];
         if (p[i] < -d[a] || p[i + na] < -d[a] || p[i] > ((int64_t)1 << 40) ||
             p[i + na] > ((int64_t)1 << 40) || d[a] + p[i] + p[i + na] < 0)
-            return ts_error(TS_ERR_INVALID, NODE_FMT "pads %lld,%lld invalid for axis %d of size %lld",
-                            NODE_ARGS(n), (long long)p[i], (long long)p[i + na], a,
-                            (long long)d[a]);
+            return ts_error(
+                TS_ERR_INVALID, NODE_FMT "pads %lld,%lld invalid for axis %d of size %lld",
+                NODE_ARGS(n), (long long)p[i], (long long)p[i + na], a, (long long)d[a]);
         int64_t kept = d[a] + TS_MIN(p[i], 0) + TS_MIN(p[i + na], 0);
         if (*mode != IR_PAD_CONSTANT && kept <= 0 && (p[i] > 0 || p[i + na] > 0))
             return ts_error(TS_ERR_INVALID,
@@ -211,9 +211,29 @@ static ts_status split_even(const ir_node *n, int opset, int n_out, int64_t dim,
         return TS_OK;
     }
     if (dim % n_out)
-        return ts_error(TS_ERR_INVALID, NODE_FMT "axis of size %lld does not split into %d equal parts",
+        return ts_error(TS_ERR_INVALID,
+                        NODE_FMT "axis of size %lld does not split into %d equal parts",
                         NODE_ARGS(n), (long long)dim, n_out);
     for (int i = 0; i < n_out; i++) sizes[i] = dim / n_out;
+    return TS_OK;
+}
+
+/* Explicit sizes: one per output, none negative, summing to the axis. */
+static ts_status split_given(const ir_node *n, const int64_t *v, int cnt, int n_out, int64_t dim,
+                             int64_t *sizes) {
+    int64_t sum = 0;
+    for (int i = 0; i < cnt && cnt == n_out; i++) {
+        if (v[i] < 0)
+            return ts_error(TS_ERR_INVALID, NODE_FMT "negative split %lld", NODE_ARGS(n),
+                            (long long)v[i]);
+        sum = v[i] > INT64_MAX - sum ? INT64_MAX : sum + v[i];
+        sizes[i] = v[i];
+    }
+    if (cnt != n_out || sum != dim)
+        return ts_error(TS_ERR_INVALID,
+                        NODE_FMT "split has %d sizes summing to %lld, need %d summing to %lld",
+                        NODE_ARGS(n), cnt, (long long)(cnt == n_out ? sum : -1), n_out,
+                        (long long)dim);
     return TS_OK;
 }
 
@@ -221,25 +241,15 @@ ts_status ir_shape_split(const ir_node *n, int opset, const ts_tensor *const *in
                          int n_out, int r, const int64_t *d, int *axis, int64_t *sizes) {
     ts_status s = ir_norm_axis(n, ir_attr_int(n, "axis", 0), r, axis);
     if (s) return s;
-    int64_t dim = d[*axis];
     int cnt = 0;
     bool has = false;
+    /* one more slot than outputs, so a list that is too long is seen */
     int64_t *v = ts_malloc(sizeof(int64_t) * (size_t)(n_out + 1));
     if (!v) return TS_ERR_NOMEM;
     s = ints_from(n, in, n_in, 1, opset < 13, "split", v, n_out + 1, &cnt, &has);
-    if (s == TS_OK && !has) s = split_even(n, opset, n_out, dim, sizes);
-    else if (s == TS_OK) {
-        int64_t sum = 0;
-        for (int i = 0; i < cnt && cnt == n_out; i++) {
-            if (v[i] < 0) { s = ts_error(TS_ERR_INVALID, NODE_FMT "negative split %lld", NODE_ARGS(n), (long long)v[i]); break; }
-            sum = v[i] > INT64_MAX - sum ? INT64_MAX : sum + v[i];
-            sizes[i] = v[i];
-        }
-        if (s == TS_OK && (cnt != n_out || sum != dim))
-            s = ts_error(TS_ERR_INVALID,
-                         NODE_FMT "split has %d sizes summing to %lld, need %d summing to %lld",
-                         NODE_ARGS(n), cnt, (long long)sum, n_out, (long long)dim);
-    }
+    if (s == TS_OK)
+        s = has ? split_given(n, v, cnt, n_out, d[*axis], sizes)
+                : split_even(n, opset, n_out, d[*axis], sizes);
     ts_free(v);
     return s;
 }

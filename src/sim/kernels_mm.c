@@ -1,0 +1,320 @@
+/*
+ * kernels_mm.c: the matrix unit's tile kernels (MATMUL).
+ *
+ * INT8: the AVX-512 path packs B once per instruction into the VNNI layout
+ * (4 consecutive k of one column in 32 bits) and runs a 6 x 64 register-
+ * blocked microkernel on vpdpbusd. vpdpbusd multiplies unsigned by signed
+ * bytes, so A is fed as a + 128 (a ^ 0x80) and 128 * colsum(B) is taken
+ * back out; all of it is exact modulo 2^32, which is what the ISA's int32
+ * wraparound asks for, so the result equals the scalar sum bit for bit.
+ * The AVX2 path widens to int16 pairs and uses vpmaddwd (exact).
+ *
+ * BF16: one plain C body (k outermost per output row, so every output sums
+ * its products in k order with a separate multiply and add, as the ISA
+ * says) compiled three times with different target attributes. The
+ * compiler may vectorize across columns but never reorders or fuses float
+ * operations (ISO C mode: -ffp-contract=off), so all paths agree.
+ */
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+
+#include "sim/kernels.h"
+
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#define INLINE static inline __attribute__((always_inline))
+#define TGT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#define TGT_AVX2 __attribute__((target("avx2")))
+
+static int round_up(int x, int a) { return (x + a - 1) / a * a; }
+
+/* ---- INT8 scalar ------------------------------------------------------------ */
+
+INLINE void mm_int8_generic(const int8_t *a, int64_t sa, const int8_t *b, int64_t sb, int32_t *c, int64_t sc,
+                            int m, int k, int n, bool accumulate, int32_t *row) {
+    for (int i = 0; i < m; i++) {
+        memset(row, 0, (size_t)n * sizeof *row);
+        const int8_t *ai = a + i * sa;
+        for (int kk = 0; kk < k; kk++) {
+            int32_t av = ai[kk];
+            const int8_t *bk = b + kk * sb;
+            for (int j = 0; j < n; j++) row[j] += av * bk[j];  /* |sum| < 2^31: no overflow */
+        }
+        int32_t *ci = c + i * sc;
+        for (int j = 0; j < n; j++)
+            ci[j] = accumulate ? (int32_t)((uint32_t)ci[j] + (uint32_t)row[j]) : row[j];
+    }
+}
+
+static void mm_int8_scalar(const int8_t *a, int64_t sa, const int8_t *b, int64_t sb, int32_t *c, int64_t sc,
+                           int m, int k, int n, bool accumulate, int32_t *row) {
+    mm_int8_generic(a, sa, b, sb, c, sc, m, k, n, accumulate, row);
+}
+
+/* ---- INT8 AVX-512 VNNI ------------------------------------------------------- */
+
+#define VNNI_MR 6   /* rows per microkernel: 6 x 4 accumulators + 4 B + 1 A = 29 zmm */
+#define VNNI_NV 4   /* 16-column vectors per microkernel (64 columns) */
+#define VNNI_MP 120 /* rows of A packed at a time (stays in L1/L2 with a B block) */
+
+/* bp[(q * np + j) * 4 + t] = B[4q + t][j] (0 outside), corr[j] = -128 * sum_k B[k][j]. */
+static void pack_b_vnni(const int8_t *b, int64_t sb, int k, int n, int np, int8_t *bp, int32_t *corr) {
+    int kq = (k + 3) / 4;
+    memset(bp, 0, (size_t)kq * (size_t)np * 4);
+    memset(corr, 0, (size_t)np * sizeof *corr);
+    for (int kk = 0; kk < k; kk++) {
+        const int8_t *bk = b + kk * sb;
+        int8_t *dst = bp + (size_t)(kk / 4) * (size_t)np * 4 + (kk % 4);
+        for (int j = 0; j < n; j++) {
+            dst[4 * j] = bk[j];
+            corr[j] -= 128 * bk[j];
+        }
+    }
+}
+
+/* ap[i * lda + kk] = A[i][kk] + 128 as an unsigned byte; 0 past k. */
+static void pack_a_u8(const int8_t *a, int64_t sa, int m, int k, int lda, uint8_t *ap) {
+    for (int i = 0; i < m; i++) {
+        const int8_t *ai = a + i * sa;
+        uint8_t *d = ap + (size_t)i * (size_t)lda;
+        for (int kk = 0; kk < k; kk++) d[kk] = (uint8_t)ai[kk] ^ 0x80;
+        memset(d + k, 0, (size_t)(lda - k));
+    }
+}
+
+INLINE TGT_AVX512 void vnni_micro(const uint8_t *ap, int lda, const int8_t *bp, int ldb, int kq, int32_t *c,
+                                  int64_t sc, const int32_t *corr, __mmask16 last, bool accumulate,
+                                  const int MR, const int NV) {
+    __m512i acc[VNNI_MR][VNNI_NV];
+    for (int r = 0; r < MR; r++)
+        for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_si512();
+    for (int q = 0; q < kq; q++) {
+        __m512i bv[VNNI_NV];
+        for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_si512((const void *)(bp + (size_t)q * ldb + 64 * v));
+        for (int r = 0; r < MR; r++) {
+            int32_t a4;
+            memcpy(&a4, ap + (size_t)r * lda + 4 * q, 4);
+            __m512i av = _mm512_set1_epi32(a4);
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+        }
+    }
+    for (int v = 0; v < NV; v++) {
+        __mmask16 mk = v == NV - 1 ? last : (__mmask16)0xffff;
+        __m512i cv = _mm512_maskz_loadu_epi32(mk, corr + 16 * v);
+        for (int r = 0; r < MR; r++) {
+            int32_t *cp = c + r * sc + 16 * v;
+            __m512i x = _mm512_add_epi32(acc[r][v], cv);
+            if (accumulate) x = _mm512_add_epi32(x, _mm512_maskz_loadu_epi32(mk, cp));
+            _mm512_mask_storeu_epi32(cp, mk, x);
+        }
+    }
+}
+
+#define VNNI_CASE(R, V) \
+    case (R) * 8 + (V): vnni_micro(ap, lda, bp, ldb, kq, c, sc, corr, last, accumulate, R, V); break;
+#define VNNI_ROW(R) VNNI_CASE(R, 1) VNNI_CASE(R, 2) VNNI_CASE(R, 3) VNNI_CASE(R, 4)
+
+static TGT_AVX512 void vnni_block(const uint8_t *ap, int lda, const int8_t *bp, int ldb, int kq, int32_t *c,
+                                  int64_t sc, const int32_t *corr, __mmask16 last, bool accumulate, int mr, int nv) {
+    switch (mr * 8 + nv) {
+        VNNI_ROW(1) VNNI_ROW(2) VNNI_ROW(3) VNNI_ROW(4) VNNI_ROW(5) VNNI_ROW(6)
+    default: break;
+    }
+}
+
+static TGT_AVX512 void mm_int8_avx512(const int8_t *a, int64_t sa, const int32_t *corr, const int8_t *bp, int np,
+                                      int32_t *c, int64_t sc, int m, int k, int n, bool accumulate, uint8_t *ap) {
+    int kq = (k + 3) / 4, lda = kq * 4, ldb = np * 4;
+    for (int p0 = 0; p0 < m; p0 += VNNI_MP) {
+        int mp = TS_MIN(VNNI_MP, m - p0);
+        pack_a_u8(a + p0 * sa, sa, mp, k, lda, ap);
+        for (int j0 = 0; j0 < n; j0 += 16 * VNNI_NV) {
+            int cols = TS_MIN(16 * VNNI_NV, n - j0);
+            int nv = (cols + 15) / 16, rem = cols - 16 * (nv - 1);
+            __mmask16 last = rem == 16 ? (__mmask16)0xffff : (__mmask16)((1u << rem) - 1);
+            for (int i0 = 0; i0 < mp; i0 += VNNI_MR)
+                vnni_block(ap + (size_t)i0 * lda, lda, bp + (size_t)j0 * 4, ldb, kq, c + (p0 + i0) * sc + j0, sc,
+                           corr + j0, last, accumulate, TS_MIN(VNNI_MR, mp - i0), nv);
+        }
+    }
+}
+
+/* ---- INT8 AVX2: int16 pairs through vpmaddwd ----------------------------------- */
+
+#define AVX2_MR 4
+#define AVX2_NV 2
+
+/* bp[(p * np + j) * 2 + t] = B[2p + t][j] as int16 (0 outside). */
+static void pack_b_pairs(const int8_t *b, int64_t sb, int k, int n, int np, int16_t *bp) {
+    int kp = (k + 1) / 2;
+    memset(bp, 0, (size_t)kp * (size_t)np * 2 * sizeof *bp);
+    for (int kk = 0; kk < k; kk++) {
+        const int8_t *bk = b + kk * sb;
+        int16_t *dst = bp + (size_t)(kk / 2) * (size_t)np * 2 + (kk % 2);
+        for (int j = 0; j < n; j++) dst[2 * j] = bk[j];
+    }
+}
+
+static void pack_a_pairs(const int8_t *a, int64_t sa, int m, int k, int lda, int16_t *ap) {
+    for (int i = 0; i < m; i++) {
+        const int8_t *ai = a + i * sa;
+        int16_t *d = ap + (size_t)i * (size_t)lda;
+        for (int kk = 0; kk < k; kk++) d[kk] = ai[kk];
+        for (int kk = k; kk < lda; kk++) d[kk] = 0;
+    }
+}
+
+INLINE TGT_AVX2 void avx2_micro(const int16_t *ap, int lda, const int16_t *bp, int ldb, int kp, int32_t *c,
+                                int64_t sc, __m256i last, bool accumulate, const int MR, const int NV) {
+    __m256i acc[AVX2_MR][AVX2_NV];
+    for (int r = 0; r < MR; r++)
+        for (int v = 0; v < NV; v++) acc[r][v] = _mm256_setzero_si256();
+    for (int p = 0; p < kp; p++) {
+        __m256i bv[AVX2_NV];
+        for (int v = 0; v < NV; v++) bv[v] = _mm256_loadu_si256((const __m256i *)(bp + (size_t)p * ldb + 16 * v));
+        for (int r = 0; r < MR; r++) {
+            int32_t a2;
+            memcpy(&a2, ap + (size_t)r * lda + 2 * p, 4);
+            __m256i av = _mm256_set1_epi32(a2);
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(av, bv[v]));
+        }
+    }
+    for (int v = 0; v < NV; v++) {
+        __m256i mk = v == NV - 1 ? last : _mm256_set1_epi32(-1);
+        for (int r = 0; r < MR; r++) {
+            int *cp = (int *)(c + r * sc + 8 * v);
+            __m256i x = acc[r][v];
+            if (accumulate) x = _mm256_add_epi32(x, _mm256_maskload_epi32(cp, mk));
+            _mm256_maskstore_epi32(cp, mk, x);
+        }
+    }
+}
+
+#define AVX2_CASE(R, V) \
+    case (R) * 8 + (V): avx2_micro(ap, lda, bp, ldb, kp, c, sc, last, accumulate, R, V); break;
+
+static TGT_AVX2 void avx2_block(const int16_t *ap, int lda, const int16_t *bp, int ldb, int kp, int32_t *c,
+                                int64_t sc, __m256i last, bool accumulate, int mr, int nv) {
+    switch (mr * 8 + nv) {
+        AVX2_CASE(1, 1) AVX2_CASE(1, 2) AVX2_CASE(2, 1) AVX2_CASE(2, 2)
+        AVX2_CASE(3, 1) AVX2_CASE(3, 2) AVX2_CASE(4, 1) AVX2_CASE(4, 2)
+    default: break;
+    }
+}
+
+static TGT_AVX2 void mm_int8_avx2(const int8_t *a, int64_t sa, const int16_t *bp, int np, int32_t *c, int64_t sc,
+                                  int m, int k, int n, bool accumulate, int16_t *ap) {
+    int kp = (k + 1) / 2, lda = kp * 2, ldb = np * 2;
+    for (int p0 = 0; p0 < m; p0 += VNNI_MP) {
+        int mp = TS_MIN(VNNI_MP, m - p0);
+        pack_a_pairs(a + p0 * sa, sa, mp, k, lda, ap);
+        for (int j0 = 0; j0 < n; j0 += 8 * AVX2_NV) {
+            int cols = TS_MIN(8 * AVX2_NV, n - j0);
+            int nv = (cols + 7) / 8, rem = cols - 8 * (nv - 1);
+            __m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32(rem), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            for (int i0 = 0; i0 < mp; i0 += AVX2_MR)
+                avx2_block(ap + (size_t)i0 * lda, lda, bp + (size_t)j0 * 2, ldb, kp, c + (p0 + i0) * sc + j0, sc,
+                           last, accumulate, TS_MIN(AVX2_MR, mp - i0), nv);
+        }
+    }
+}
+
+ts_status sim_mm_int8(const int8_t *a, int64_t sa, const int8_t *b, int64_t sb, int32_t *c, int64_t sc, int m,
+                      int k, int n, bool accumulate) {
+    if (m <= 0 || n <= 0) return TS_OK;
+    sim_kernel_path path = sim_kpath();
+    ts_status st = TS_OK;
+    if (path == SIM_PATH_AVX512) {
+        int np = round_up(n, 16), kq = (k + 3) / 4;
+        size_t bbytes = (size_t)kq * (size_t)np * 4, abytes = (size_t)VNNI_MP * (size_t)kq * 4;
+        uint8_t *buf = ts_aligned_alloc(64, bbytes + abytes + (size_t)np * 4 + 64);
+        if (!buf) return TS_ERR_NOMEM;
+        int8_t *bp = (int8_t *)buf;
+        int32_t *corr = (int32_t *)(buf + bbytes);
+        uint8_t *ap = buf + bbytes + (size_t)np * 4;
+        pack_b_vnni(b, sb, k, n, np, bp, corr);
+        mm_int8_avx512(a, sa, corr, bp, np, c, sc, m, k, n, accumulate, ap);
+        ts_aligned_free(buf);
+    } else if (path == SIM_PATH_AVX2) {
+        int np = round_up(n, 8), kp = (k + 1) / 2;
+        size_t bn = (size_t)kp * (size_t)np * 2, an = (size_t)VNNI_MP * (size_t)kp * 2;
+        int16_t *buf = ts_aligned_alloc(64, (bn + an) * sizeof(int16_t) + 64);
+        if (!buf) return TS_ERR_NOMEM;
+        pack_b_pairs(b, sb, k, n, np, buf);
+        mm_int8_avx2(a, sa, buf, np, c, sc, m, k, n, accumulate, buf + bn);
+        ts_aligned_free(buf);
+    } else {
+        int32_t *row = ts_malloc((size_t)n * sizeof *row);
+        if (!row) return TS_ERR_NOMEM;
+        mm_int8_scalar(a, sa, b, sb, c, sc, m, k, n, accumulate, row);
+        ts_free(row);
+    }
+    return st;
+}
+
+/* ---- BF16 ---------------------------------------------------------------------- */
+
+INLINE float bf16_f32(uint16_t h) {
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* bf[kk * n + j] = B[kk][j] as fp32 (exact). */
+static void unpack_b_bf16(const uint16_t *b, int64_t sb, int k, int n, float *bf) {
+    for (int kk = 0; kk < k; kk++)
+        for (int j = 0; j < n; j++) bf[(size_t)kk * n + j] = bf16_f32(b[kk * sb + j]);
+}
+
+INLINE void mm_bf16_generic(const uint16_t *a, int64_t sa, const float *bf, float *c, int64_t sc, int m, int k,
+                            int n, bool accumulate, float *row) {
+    const uint32_t qnan = 0x7fc00000u;
+    float nanv;
+    memcpy(&nanv, &qnan, 4);
+    for (int i = 0; i < m; i++) {
+        float *ci = c + i * sc;
+        for (int j = 0; j < n; j++) row[j] = accumulate ? ci[j] : 0.0f;
+        for (int kk = 0; kk < k; kk++) {
+            float av = bf16_f32(a[i * sa + kk]);
+            const float *bk = bf + (size_t)kk * n;
+            for (int j = 0; j < n; j++) {
+                float p = av * bk[j];
+                row[j] = row[j] + p;
+            }
+        }
+        for (int j = 0; j < n; j++) ci[j] = row[j] != row[j] ? nanv : row[j];
+    }
+}
+
+static void mm_bf16_scalar(const uint16_t *a, int64_t sa, const float *bf, float *c, int64_t sc, int m, int k,
+                           int n, bool accumulate, float *row) {
+    mm_bf16_generic(a, sa, bf, c, sc, m, k, n, accumulate, row);
+}
+static TGT_AVX2 void mm_bf16_avx2(const uint16_t *a, int64_t sa, const float *bf, float *c, int64_t sc, int m,
+                                  int k, int n, bool accumulate, float *row) {
+    mm_bf16_generic(a, sa, bf, c, sc, m, k, n, accumulate, row);
+}
+static TGT_AVX512 void mm_bf16_avx512(const uint16_t *a, int64_t sa, const float *bf, float *c, int64_t sc, int m,
+                                      int k, int n, bool accumulate, float *row) {
+    mm_bf16_generic(a, sa, bf, c, sc, m, k, n, accumulate, row);
+}
+
+ts_status sim_mm_bf16(const uint16_t *a, int64_t sa, const uint16_t *b, int64_t sb, float *c, int64_t sc, int m,
+                      int k, int n, bool accumulate) {
+    if (m <= 0 || n <= 0) return TS_OK;
+    float *bf = ts_aligned_alloc(64, ((size_t)k * (size_t)n + (size_t)n) * sizeof(float) + 64);
+    if (!bf) return TS_ERR_NOMEM;
+    float *row = bf + (size_t)k * (size_t)n;
+    unpack_b_bf16(b, sb, k, n, bf);
+    switch (sim_kpath()) {
+    case SIM_PATH_AVX512: mm_bf16_avx512(a, sa, bf, c, sc, m, k, n, accumulate, row); break;
+    case SIM_PATH_AVX2: mm_bf16_avx2(a, sa, bf, c, sc, m, k, n, accumulate, row); break;
+    default: mm_bf16_scalar(a, sa, bf, c, sc, m, k, n, accumulate, row); break;
+    }
+    ts_aligned_free(bf);
+    return TS_OK;
+}
