@@ -262,6 +262,32 @@ TEST(allocation_failures_fail_cleanly) {
     tessera_tensor_free(a); tessera_tensor_free(b);
 }
 
+/* Two sessions from one model (the second loads its own graph), on two
+ * devices with different thread counts, agree. */
+TEST(two_sessions_one_model) {
+    if (!tm_have("Add")) return;
+    tessera_device *d1 = NULL, *d2 = NULL; tessera_model *m = NULL;
+    tessera_session *s1 = tm_add_session(&d1, &m), *s2 = NULL;
+    CHECK(tessera_device_open("cpu", &(tessera_device_options){.threads = 1}, &d2) == TESSERA_OK);
+    if (s1 && d2) CHECK(tessera_session_create(d2, m, NULL, &s2) == TESSERA_OK);
+    tessera_tensor *a = tm_random(2, (int64_t[]){7, 4}), *b = tm_random(2, (int64_t[]){7, 4});
+    const tessera_tensor *y1 = NULL, *y2 = NULL;
+    tessera_session *ss[2] = {s1, s2};
+    for (int k = 0; k < 2 && s2; k++) {
+        CHECK(tessera_session_set_input(ss[k], "a", a) == TESSERA_OK);
+        CHECK(tessera_session_set_input(ss[k], "b", b) == TESSERA_OK);
+        CHECK(tessera_session_run(ss[k]) == TESSERA_OK);
+    }
+    if (s2) {
+        CHECK(tessera_session_get_output(s1, "sum", &y1) == TESSERA_OK);
+        CHECK(tessera_session_get_output(s2, "sum", &y2) == TESSERA_OK);
+        if (y1 && y2) CHECK(!memcmp(tessera_tensor_data(y1), tessera_tensor_data(y2), 28 * sizeof(float)));
+    }
+    tessera_tensor_free(a); tessera_tensor_free(b);
+    tessera_session_free(s1); tessera_session_free(s2);
+    tessera_model_free(m); tessera_device_close(d1); tessera_device_close(d2);
+}
+
 /* ---- executor -------------------------------------------------------------------- */
 
 /* x -> Relu -> Add(., x) -> Relu -> Add(., x) ... : n nodes, all in-graph. */
