@@ -20,8 +20,9 @@
  *
  * Every call that can fail returns a tessera_status (0 = TESSERA_OK) and
  * leaves a message naming the cause (file, input, node, flag) in
- * tessera_last_error(), one per thread. Objects are not thread-safe: use one
- * session per thread.
+ * tessera_last_error(), one per thread. Objects are not thread-safe: a
+ * device and its sessions belong to one thread at a time (the device's worker
+ * threads run one node at a time); open one device per application thread.
  *
  * Devices: "cpu" (host kernels, the reference; option threads). Other
  * devices (the NPU simulator, "npu-256t" etc.) plug in behind the same calls.
@@ -165,6 +166,12 @@ typedef struct tessera_op_time {
 } tessera_op_time;
 double tessera_session_last_seconds(const tessera_session *s);
 int    tessera_session_op_times(const tessera_session *s, const tessera_op_time **times);
+/* The same run per node (after the graph passes), slowest first. */
+typedef struct tessera_node_time {
+    const char *name, *op_type;
+    double      seconds;
+} tessera_node_time;
+int    tessera_session_node_times(const tessera_session *s, const tessera_node_time **times);
 
 #ifdef __cplusplus
 }

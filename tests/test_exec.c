@@ -583,4 +583,252 @@ TEST(vector_vact) { for (int it = 0; it < 60; it++) vec_case(ISA_VACT); }
 TEST(vector_vreduce) { for (int it = 0; it < 30; it++) vec_case(ISA_VREDUCE); }
 TEST(vector_vfill) { for (int it = 0; it < 20; it++) vec_case(ISA_VFILL); }
 
+/* ---- VREQUANT ---- */
+
+static int64_t ref_requant(int32_t x, int32_t mult, int shift, int32_t zp, int dt) {
+    __int128 p = (__int128)x * mult, q = p, two_s = (__int128)1 << shift;
+    if (shift > 0) {
+        __int128 fl = p >= 0 ? p / two_s : -((-p + two_s - 1) / two_s);  /* floor */
+        __int128 rem = p - fl * two_s, half = two_s / 2;
+        q = fl + ((rem > half || (rem == half && (fl & 1))) ? 1 : 0);
+    }
+    __int128 r = q + zp;
+    int64_t lo, hi;
+    int_range(dt, &lo, &hi);
+    return r < lo ? lo : r > hi ? hi : (int64_t)r;
+}
+
+static void requant_case(bool per_col, bool ties) {
+    static const int dts[4] = {ISA_DT_INT8, ISA_DT_UINT8, ISA_DT_INT16, ISA_DT_INT32};
+    sim_mem m = mem_new();
+    isa_inst in = {.op = ISA_VREQUANT};
+    int dt = dts[th_rand_int(0, 3)], ds = dt == ISA_DT_INT32 ? th_rand_int(0, 1) : 0, ss = th_rand_int(0, 1);
+    uint64_t rows = (uint64_t)th_rand_int(0, 6), cols = (uint64_t)th_rand_int(0, 600);
+    uint64_t dstr = cols + (uint64_t)th_rand_int(0, 3), sstr = cols + (uint64_t)th_rand_int(0, 3);
+    in.f[ISA_F_RQ_mode] = per_col;
+    in.f[ISA_F_RQ_dtype] = (uint64_t)dt;
+    in.f[ISA_F_RQ_rows] = rows;
+    in.f[ISA_F_RQ_cols] = cols;
+    in.f[ISA_F_RQ_dst_stride] = dstr;
+    in.f[ISA_F_RQ_src0_stride] = sstr;
+    in.f[ISA_F_RQ_dspace] = (uint64_t)ds;
+    in.f[ISA_F_RQ_s0space] = (uint64_t)ss;
+    in.f[ISA_F_RQ_dst] = place(ds, dt, rows, dstr, cols, 0);
+    in.f[ISA_F_RQ_src0] = place(ss, ISA_DT_INT32, rows, sstr, cols, 1);
+    in.f[ISA_F_RQ_params] = 2 * (SRAM_BYTES / 3) + (uint64_t)th_rand_int(0, 100);
+    int32_t mult = (int32_t)th_rand_u64();
+    int shift = th_rand_int(0, 62);
+    int32_t zp = (int16_t)th_rand_u64();
+    if (ties) { mult = 1; shift = th_rand_int(1, 4); }  /* x / 2^s: exact halves */
+    in.f[ISA_F_RQ_mult] = (uint32_t)mult;
+    in.f[ISA_F_RQ_shift] = (uint64_t)shift;
+    in.f[ISA_F_RQ_zp] = (uint16_t)zp;
+    for (uint64_t c = 0; c < cols; c++) {
+        uint8_t *rec = m.sram + in.f[ISA_F_RQ_params] + 12 * c;
+        int32_t cm = ties ? 1 : (int32_t)th_rand_u64(), cs = ties ? th_rand_int(1, 3) : th_rand_int(0, 62);
+        if (!ties && th_rand_int(0, 1)) { cm = th_rand_int(1 << 29, 1 << 30); cs = th_rand_int(30, 40); }
+        wr32(rec, cm);
+        wr32(rec + 4, cs);
+        wr32(rec + 8, th_rand_int(-300, 300));
+    }
+    if (!ties && th_rand_int(0, 1)) { mult = th_rand_int(1 << 29, 1 << 30); shift = th_rand_int(30, 40);
+        in.f[ISA_F_RQ_mult] = (uint32_t)mult; in.f[ISA_F_RQ_shift] = (uint64_t)shift; }
+    if (ties)  /* small values so that halves and saturation both occur */
+        for (uint64_t r = 0; r < rows; r++)
+            for (uint64_t c = 0; c < cols; c++) wr32(elem(&m, ss, in.f[ISA_F_RQ_src0], r, c, sstr, ISA_DT_INT32), th_rand_int(-1200, 1200));
+    sim_mem want = mem_clone(&m);
+    for (uint64_t r = 0; r < rows; r++)
+        for (uint64_t c = 0; c < cols; c++) {
+            int32_t x = rd32(elem(&m, ss, in.f[ISA_F_RQ_src0], r, c, sstr, ISA_DT_INT32));
+            const uint8_t *rec = m.sram + in.f[ISA_F_RQ_params] + 12 * c;
+            int64_t v = per_col ? ref_requant(x, rd32(rec), rd32(rec + 4), rd32(rec + 8), dt) : ref_requant(x, mult, shift, zp, dt);
+            rval o = {false, 0, v};
+            ref_store(dt, elem(&want, ds, in.f[ISA_F_RQ_dst], r, c, dstr, dt), o);
+        }
+    check_all_paths(&in, &m, &want, per_col ? "VREQUANT per_column" : "VREQUANT per_tensor");
+    mem_free(&want);
+    mem_free(&m);
+}
+
+TEST(vrequant) {
+    for (int it = 0; it < 25; it++) {
+        requant_case(false, false);
+        requant_case(true, false);
+        requant_case(it & 1, true);
+    }
+}
+
+TEST(vrequant_rounding_examples) {
+    /* ties go to even: 5/2 -> 2, 7/2 -> 4, -5/2 -> -2, -7/2 -> -4; 3/4 -> 1; saturation */
+    CHECK(ref_requant(5, 1, 1, 0, ISA_DT_INT32) == 2 && ref_requant(7, 1, 1, 0, ISA_DT_INT32) == 4);
+    CHECK(ref_requant(-5, 1, 1, 0, ISA_DT_INT32) == -2 && ref_requant(-7, 1, 1, 0, ISA_DT_INT32) == -4);
+    sim_mem m = mem_new();
+    arch_chip chip = test_chip();
+    int32_t xs[8] = {5, 7, -5, -7, 3, 1000, -1000, 0};
+    memcpy(m.sram, xs, sizeof xs);
+    isa_inst in = {.op = ISA_VREQUANT};
+    in.f[ISA_F_RQ_dtype] = ISA_DT_INT8;
+    in.f[ISA_F_RQ_rows] = 1;
+    in.f[ISA_F_RQ_cols] = 8;
+    in.f[ISA_F_RQ_dst] = 100;
+    in.f[ISA_F_RQ_mult] = 1;
+    in.f[ISA_F_RQ_shift] = 1;
+    in.f[ISA_F_RQ_zp] = (uint16_t)-1;
+    for (int p = 0; p < n_paths(); p++) {
+        sim_kernel_force_path((sim_kernel_path)p);
+        CHECK(sim_exec(&in, &m, &chip) == TS_OK);
+        int8_t want[8] = {1, 3, -3, -5, 1, 127, -128, -1};
+        CHECK(!memcmp(m.sram + 100, want, 8));
+    }
+    sim_kernel_force_path(sim_kernel_path_best());
+    in.f[ISA_F_RQ_shift] = 63;
+    CHECK(sim_exec(&in, &m, &chip) == TS_ERR_RANGE);
+    in.f[ISA_F_RQ_shift] = 1;
+    in.f[ISA_F_RQ_dtype] = ISA_DT_FP32;
+    CHECK(sim_exec(&in, &m, &chip) == TS_ERR_INVALID);
+    in.f[ISA_F_RQ_dtype] = ISA_DT_INT8;
+    in.f[ISA_F_RQ_mode] = ISA_RQ_PER_COLUMN;
+    in.f[ISA_F_RQ_params] = 200;
+    for (int c = 0; c < 8; c++) { wr32(m.sram + 200 + 12 * c, 1); wr32(m.sram + 204 + 12 * c, c == 5 ? 70 : 1); }
+    CHECK(sim_exec(&in, &m, &chip) == TS_ERR_RANGE && strstr(ts_last_error(), "column 5"));
+    in.f[ISA_F_RQ_params] = SRAM_BYTES - 12 * 8 + 1;
+    CHECK(sim_exec(&in, &m, &chip) == TS_ERR_RANGE && strstr(ts_last_error(), "params"));
+    mem_free(&m);
+}
+
+/* ---- conversions and special values, by hand ---- */
+
+TEST(conversion_examples) {
+    sim_mem m = mem_new();
+    arch_chip chip = test_chip();
+    float xs[12] = {0.5f, 1.5f, 2.5f, -0.5f, -2.5f, 127.5f, 128.0f, -129.0f, NAN, INFINITY, -INFINITY, 3.49f};
+    memcpy(m.sram, xs, sizeof xs);
+    isa_inst in = {.op = ISA_VMOV};
+    in.f[ISA_F_VEC_stype] = ISA_DT_FP32;
+    in.f[ISA_F_VEC_dtype] = ISA_DT_INT8;
+    in.f[ISA_F_VEC_rows] = 1;
+    in.f[ISA_F_VEC_cols] = 12;
+    in.f[ISA_F_VEC_dst] = 1000;
+    CHECK(sim_exec(&in, &m, &chip) == TS_OK);
+    int8_t want[12] = {0, 2, 2, 0, -2, 127, 127, -128, 0, 127, -128, 3};
+    CHECK(!memcmp(m.sram + 1000, want, 12));
+    /* fp32 -> bf16: ties to even, NaN canonical */
+    uint32_t bits[4] = {0x3f808000u, 0x3f818000u, 0x7f7fffffu, 0xffc12345u};
+    memcpy(m.sram, bits, sizeof bits);
+    in.f[ISA_F_VEC_dtype] = ISA_DT_BF16;
+    in.f[ISA_F_VEC_cols] = 4;
+    CHECK(sim_exec(&in, &m, &chip) == TS_OK);
+    uint16_t wb[4] = {0x3f80, 0x3f82, 0x7f80, 0x7fc0};
+    CHECK(!memcmp(m.sram + 1000, wb, 8));
+    /* int32 saturating add, int8 saturating mul */
+    int32_t a[2] = {INT32_MAX, INT32_MIN}, b[2] = {1, -1};
+    memcpy(m.sram, a, 8);
+    memcpy(m.sram + 8, b, 8);
+    in.op = ISA_VADD;
+    in.f[ISA_F_VEC_stype] = in.f[ISA_F_VEC_dtype] = ISA_DT_INT32;
+    in.f[ISA_F_VEC_cols] = 2;
+    in.f[ISA_F_VEC_src1] = 8;
+    CHECK(sim_exec(&in, &m, &chip) == TS_OK);
+    CHECK(rd32(m.sram + 1000) == INT32_MAX && rd32(m.sram + 1004) == INT32_MIN);
+    /* maximum(-0, +0) = +0, minimum = -0 */
+    float z[2] = {-0.0f, 0.0f};
+    memcpy(m.sram, z, 4);
+    memcpy(m.sram + 8, z + 1, 4);
+    in.op = ISA_VMAX;
+    in.f[ISA_F_VEC_stype] = in.f[ISA_F_VEC_dtype] = ISA_DT_FP32;
+    in.f[ISA_F_VEC_cols] = 1;
+    CHECK(sim_exec(&in, &m, &chip) == TS_OK && rd32(m.sram + 1000) == 0);
+    in.op = ISA_VMIN;
+    CHECK(sim_exec(&in, &m, &chip) == TS_OK && (uint32_t)rd32(m.sram + 1000) == 0x80000000u);
+    mem_free(&m);
+}
+
+/* The activation algorithms are close to the true functions. */
+TEST(activation_accuracy) {
+    struct { int f; double (*ref)(double); float lo, hi; double rel, abs; } cases[] = {
+        {ISA_ACT_EXP, exp, -87.0f, 88.0f, 3e-7, 0},
+        {ISA_ACT_TANH, tanh, -10.0f, 10.0f, 1e-6, 1e-7},
+        {ISA_ACT_LOG, log, 1e-30f, 1e30f, 3e-7, 1e-7},
+        {ISA_ACT_SQRT, sqrt, 0.0f, 1e6f, 1e-7, 0},
+    };
+    for (size_t c = 0; c < TS_ARRAY_LEN(cases); c++)
+        for (int i = 0; i < 20000; i++) {
+            float x = th_rand_float(cases[c].lo, cases[c].hi);
+            if (cases[c].f == ISA_ACT_LOG) x = expf(th_rand_float(-69.0f, 69.0f));
+            double want = cases[c].ref((double)x), got = ref_act(cases[c].f, x, 0);
+            CHECK_MSG(fabs(got - want) <= cases[c].rel * fabs(want) + cases[c].abs, "func %d x=%.9g got %.9g want %.9g",
+                      cases[c].f, (double)x, got, want);
+        }
+    for (int i = 0; i < 20000; i++) {
+        float x = th_rand_float(-12.0f, 12.0f);
+        double sig = 1.0 / (1.0 + exp(-(double)x)), gelu = 0.5 * x * (1.0 + erf(x / sqrt(2.0)));
+        CHECK_MSG(fabs(ref_act(ISA_ACT_SIGMOID, x, 0) - sig) <= 3e-7 * sig + 1e-9, "sigmoid(%g)", (double)x);
+        CHECK_MSG(fabs(ref_act(ISA_ACT_GELU, x, 0) - gelu) <= 2e-6 * fabs(x) + 1e-7, "gelu(%g)", (double)x);
+    }
+    CHECK(ref_act(ISA_ACT_EXP, 0.0f, 0) == 1.0f);
+    CHECK(ref_act(ISA_ACT_LOG, 1.0f, 0) == 0.0f);
+    CHECK(ref_act(ISA_ACT_TANH, 1e-30f, 0) == 1e-30f);
+}
+
+/* Sources are read before dst is written, whatever the overlap. */
+TEST(vector_overlap_reads_sources_first) {
+    arch_chip chip = test_chip();
+    for (int shift = -3; shift <= 3; shift++) {
+        sim_mem m = mem_new();
+        isa_inst in = {.op = ISA_VADD};
+        in.f[ISA_F_VEC_stype] = in.f[ISA_F_VEC_dtype] = ISA_DT_INT32;
+        in.f[ISA_F_VEC_rows] = 3;
+        in.f[ISA_F_VEC_cols] = 600;
+        in.f[ISA_F_VEC_dst_stride] = in.f[ISA_F_VEC_src0_stride] = 600;
+        in.f[ISA_F_VEC_src0] = 4000;
+        in.f[ISA_F_VEC_dst] = (uint64_t)(4000 + 4 * shift);
+        in.f[ISA_F_VEC_bcast] = ISA_BC_SCALAR;
+        in.f[ISA_F_VEC_imm] = 1;
+        sim_mem want = mem_clone(&m);
+        for (int i = 0; i < 1800; i++) {
+            int64_t v = (int64_t)rd32(m.sram + 4000 + 4 * i) + 1;
+            wr32(want.sram + 4000 + 4 * shift + 4 * i, v > INT32_MAX ? INT32_MAX : (int32_t)v);
+        }
+        CHECK(sim_exec(&in, &m, &chip) == TS_OK);
+        CHECK(mem_equal(&m, &want, "overlap"));
+        mem_free(&want);
+        mem_free(&m);
+    }
+}
+
+TEST(vector_rejects_bad_operands) {
+    sim_mem m = mem_new();
+    arch_chip chip = test_chip();
+    isa_inst in = {.op = ISA_VADD};
+    in.f[ISA_F_VEC_stype] = in.f[ISA_F_VEC_dtype] = ISA_DT_INT8;
+    in.f[ISA_F_VEC_rows] = 2;
+    in.f[ISA_F_VEC_cols] = 10;
+    in.f[ISA_F_VEC_dst_stride] = in.f[ISA_F_VEC_src0_stride] = in.f[ISA_F_VEC_src1_stride] = 10;
+    CHECK(sim_exec(&in, &m, &chip) == TS_OK);
+    in.f[ISA_F_VEC_dspace] = ISA_SP_ACC;  /* int8 cannot live in ACC */
+    CHECK(sim_exec(&in, &m, &chip) == TS_ERR_INVALID && strstr(ts_last_error(), "dst"));
+    in.f[ISA_F_VEC_dspace] = 0;
+    in.f[ISA_F_VEC_src1] = SRAM_BYTES - 19;
+    CHECK(sim_exec(&in, &m, &chip) == TS_ERR_RANGE && strstr(ts_last_error(), "src1"));
+    in.f[ISA_F_VEC_src1] = 0;
+    in.f[ISA_F_VEC_src0_stride] = 0xffff;
+    in.f[ISA_F_VEC_rows] = 0xffff;
+    in.f[ISA_F_VEC_src0] = 0xffffffffu;
+    CHECK(sim_exec(&in, &m, &chip) == TS_ERR_RANGE && strstr(ts_last_error(), "src0"));
+    in.f[ISA_F_VEC_src0] = 0;
+    in.f[ISA_F_VEC_rows] = 2;
+    in.f[ISA_F_VEC_src0_stride] = 10;
+    in.f[ISA_F_VEC_dst_stride] = 5;  /* dst rows overlap */
+    CHECK(sim_exec(&in, &m, &chip) == TS_ERR_INVALID);
+    in.f[ISA_F_VEC_dst_stride] = 10;
+    in.op = ISA_VDIV;  /* integer division is not an instruction */
+    CHECK(sim_exec(&in, &m, &chip) == TS_ERR_INVALID);
+    in.op = ISA_VADD;
+    in.f[ISA_F_VEC_s1space] = ISA_SP_ACC;
+    in.f[ISA_F_VEC_stype] = ISA_DT_INT32;
+    in.f[ISA_F_VEC_src1] = ACC_BYTES / 4 - 19;
+    CHECK(sim_exec(&in, &m, &chip) == TS_ERR_RANGE && strstr(ts_last_error(), "ACC"));
+    mem_free(&m);
+}
+
 TEST_MAIN()

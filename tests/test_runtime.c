@@ -9,6 +9,8 @@
 #include "cpu/cpu.h"
 #include "onnx.pb-c.h"
 
+#include <jpeglib.h>
+#include <png.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -141,6 +143,14 @@ TEST(unknown_device_and_missing_file) {
     tessera_tensor *t = NULL;
     CHECK(tessera_tensor_read("/nonexistent/x.npy", &t) == TESSERA_ERR_IO && !t);
     CHECK(tm_msg_has("/nonexistent/x.npy"));
+    /* NULL handles (left by failed calls) give errors or zeros, not crashes */
+    CHECK(tessera_session_run(NULL) == TESSERA_ERR_INVALID && tm_msg_has("session"));
+    CHECK(tessera_session_set_input(NULL, "x", NULL) == TESSERA_ERR_INVALID);
+    CHECK(tessera_session_create(NULL, NULL, NULL, NULL) == TESSERA_ERR_INVALID);
+    CHECK(tessera_model_num_inputs(NULL) == 0 && !tessera_model_input_name(NULL, 0));
+    CHECK(!tessera_tensor_data(NULL) && tessera_tensor_numel(NULL) == 0);
+    tessera_session_free(NULL); tessera_model_free(NULL); tessera_device_close(NULL);
+    tessera_tensor_free(NULL);
 }
 
 /* Add with a symbolic batch shared by both inputs. */
@@ -215,6 +225,43 @@ TEST(add_with_symbolic_batch_matches_scalar) {
     tessera_session_free(s); tessera_model_free(m); tessera_device_close(d);
 }
 
+/* Fails the n-th allocation of a whole open/load/create/set/run/get flow,
+ * for every n: each call fails cleanly with a message or succeeds with the
+ * right answer (and, under SANITIZE=address, nothing leaks). */
+TEST(allocation_failures_fail_cleanly) {
+    if (!tm_have("Add")) return;
+    tm_setup();
+    tm_io in[2] = {{"a", 2, {0, 4}, {"batch", NULL}}, {"b", 2, {0, 4}, {"batch", NULL}}};
+    tm_io out[1] = {{"sum", 2, {0, 4}, {"batch", NULL}}};
+    tm_write_model(tm_path("add_oom.onnx"), "Add", in, 2, out, 1);
+    tessera_tensor *a = tm_random(2, (int64_t[]){2, 4}), *b = tm_random(2, (int64_t[]){2, 4});
+    int ok_runs = 0;
+    for (long n = 0; n < 400; n++) {
+        tessera_device *d = NULL; tessera_model *m = NULL; tessera_session *s = NULL;
+        const tessera_tensor *y = NULL;
+        ts_alloc_fail_after(n);
+        tessera_status st = tessera_device_open("cpu", &(tessera_device_options){.threads = 2}, &d);
+        if (!st) st = tessera_model_load(tm_path("add_oom.onnx"), &m);
+        if (!st) st = tessera_session_create(d, m, NULL, &s);
+        if (!st) st = tessera_session_set_input(s, "a", a);
+        if (!st) st = tessera_session_set_input(s, "b", b);
+        if (!st) st = tessera_session_run(s);
+        if (!st) st = tessera_session_get_output(s, "sum", &y);
+        ts_alloc_fail_after(-1);
+        if (st) {
+            CHECK_MSG(tessera_last_error()[0], "allocation %ld: status %d without a message", n, st);
+        } else {
+            const float *pa = tessera_tensor_data(a), *pb = tessera_tensor_data(b);
+            const float *py = tessera_tensor_data(y);
+            for (int i = 0; i < 8; i++) CHECK_NEAR(py[i], pa[i] + pb[i], 1e-6);
+            ok_runs++;
+        }
+        tessera_session_free(s); tessera_model_free(m); tessera_device_close(d);
+    }
+    CHECK(ok_runs > 0);   /* the flow needs fewer than 400 allocations */
+    tessera_tensor_free(a); tessera_tensor_free(b);
+}
+
 /* ---- executor -------------------------------------------------------------------- */
 
 /* x -> Relu -> Add(., x) -> Relu -> Add(., x) ... : n nodes, all in-graph. */
@@ -254,6 +301,19 @@ TEST(liveness_frees_intermediates) {
      * buffers (a node's input and output) are alive at once */
     CHECK_MSG(st.freed_early == n - 1, "freed %lld", (long long)st.freed_early);
     CHECK_MSG(st.peak_bytes <= 2 * len * 4, "peak %lld bytes", (long long)st.peak_bytes);
+    /* the timing report: one entry per node, grouped by op type, slowest first */
+    const tessera_node_time *nt;
+    const tessera_op_time *ot;
+    int n_nt = tessera_session_node_times(s, &nt), n_ot = tessera_session_op_times(s, &ot);
+    CHECK(n_nt == n && n_ot == 2);
+    double sum_nodes = 0, sum_ops = 0;
+    for (int i = 0; i < n_nt; i++) {
+        sum_nodes += nt[i].seconds;
+        if (i) CHECK(nt[i].seconds <= nt[i - 1].seconds);
+    }
+    for (int i = 0; i < n_ot; i++) { sum_ops += ot[i].seconds; CHECK(ot[i].count == n / 2); }
+    CHECK_NEAR(sum_nodes, sum_ops, 1e-9);
+    CHECK(sum_ops <= tessera_session_last_seconds(s) + 1e-9);
     const float *px = tessera_tensor_data(x), *py = y ? tessera_tensor_data(y) : NULL;
     for (int64_t i = 0; py && i < len; i++) {
         float v = px[i];
@@ -353,6 +413,121 @@ TEST(cli_run_failures_write_nothing) {
     CHECK(tm_sh("%s run %s --input x=%s --resize 12 --output-dir %s 2>%s", tm_cli(),
                 tm_path("relu1.onnx"), tm_path("x5.npy"), tm_path("none3"), tm_path("err3")) == 2);
     CHECK(tm_sh("grep -q -- --resize %s", tm_path("err3")) == 0);
+}
+
+/* ---- images ---------------------------------------------------------------------- */
+
+static void tm_write_png(const char *path, int w, int h, const uint8_t *rgb) {
+    FILE *f = fopen(path, "wb");
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(png_jmpbuf(png))) { CHECK(0); fclose(f); return; }
+    png_init_io(png, f);
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    for (int y = 0; y < h; y++) png_write_row(png, rgb + (size_t)y * (size_t)w * 3);
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    fclose(f);
+}
+
+static void tm_write_jpeg(const char *path, int w, int h, const uint8_t color[3]) {
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr err;
+    FILE *f = fopen(path, "wb");
+    c.err = jpeg_std_error(&err);
+    jpeg_create_compress(&c);
+    jpeg_stdio_dest(&c, f);
+    c.image_width = (JDIMENSION)w; c.image_height = (JDIMENSION)h;
+    c.input_components = 3; c.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, 95, TRUE);
+    jpeg_start_compress(&c, TRUE);
+    uint8_t *row = malloc((size_t)w * 3);
+    for (int x = 0; x < w; x++) memcpy(row + x * 3, color, 3);
+    while (c.next_scanline < c.image_height) jpeg_write_scanlines(&c, &row, 1);
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    free(row);
+    fclose(f);
+}
+
+/* Pixel values are exact without resizing: (v/255 - mean) / std, in the
+ * requested channel order and layout. */
+TEST(image_png_preprocessing_exact) {
+    tm_setup();
+    int w = 5, h = 3;
+    uint8_t rgb[5 * 3 * 3];
+    for (size_t i = 0; i < sizeof rgb; i++) rgb[i] = (uint8_t)th_rand_int(0, 255);
+    tm_write_png(tm_path("img.png"), w, h, rgb);
+    tessera_image_options o = {.mean = {0.485f, 0.456f, 0.406f}, .std = {0.229f, 0.224f, 0.225f}};
+    for (int bgr = 0; bgr < 2; bgr++)
+        for (int nhwc = 0; nhwc < 2; nhwc++) {
+            o.bgr = bgr; o.nhwc = nhwc;
+            tessera_tensor *t = NULL;
+            CHECK(tessera_image_read(tm_path("img.png"), &o, &t) == TESSERA_OK);
+            if (!t) continue;
+            const int64_t *d = tessera_tensor_dims(t);
+            CHECK(tessera_tensor_rank(t) == 4 && d[0] == 1);
+            CHECK(nhwc ? (d[1] == h && d[2] == w && d[3] == 3) : (d[1] == 3 && d[2] == h && d[3] == w));
+            const float *p = tessera_tensor_data(t);
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    for (int c = 0; c < 3; c++) {
+                        float want = ((float)rgb[(y * w + x) * 3 + c] / 255.0f - o.mean[c]) / o.std[c];
+                        int oc = bgr ? 2 - c : c;
+                        size_t i = nhwc ? (size_t)((y * w + x) * 3 + oc) : (size_t)((oc * h + y) * w + x);
+                        CHECK_NEAR(p[i], want, 1e-5);
+                    }
+            tessera_tensor_free(t);
+        }
+}
+
+/* Bilinear with half-pixel centers: a row [0, 255] upsampled to 4 pixels
+ * samples at -0.25, 0.25, 0.75, 1.25 (clamped): 0, 63.75, 191.25, 255. */
+TEST(image_resize_bilinear_half_pixel) {
+    tm_setup();
+    uint8_t rgb[2 * 3] = {0, 0, 0, 255, 255, 255};
+    tm_write_png(tm_path("row.png"), 2, 1, rgb);
+    tessera_image_options o = {.height = 2, .width = 4};
+    tessera_tensor *t = NULL;
+    CHECK(tessera_image_read(tm_path("row.png"), &o, &t) == TESSERA_OK);
+    if (!t) return;
+    CHECK(tessera_tensor_dims(t)[2] == 2 && tessera_tensor_dims(t)[3] == 4);
+    const float *p = tessera_tensor_data(t);
+    const float want[4] = {0, 63.75f / 255, 191.25f / 255, 1};
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < 2; y++)
+            for (int x = 0; x < 4; x++) CHECK_NEAR(p[(c * 2 + y) * 4 + x], want[x], 1e-6);
+    tessera_tensor_free(t);
+}
+
+TEST(image_jpeg_and_bad_files) {
+    tm_setup();
+    const uint8_t color[3] = {200, 100, 30};
+    tm_write_jpeg(tm_path("solid.jpg"), 16, 8, color);
+    tessera_tensor *t = NULL;
+    CHECK(tessera_image_read(tm_path("solid.jpg"), NULL, &t) == TESSERA_OK);
+    if (t) {
+        const float *p = tessera_tensor_data(t);
+        CHECK(tessera_tensor_dims(t)[2] == 8 && tessera_tensor_dims(t)[3] == 16);
+        for (int c = 0; c < 3; c++)   /* JPEG is lossy: a solid color within 3/255 */
+            CHECK_NEAR(p[c * 128 + 37], color[c] / 255.0, 3.0 / 255);
+        tessera_tensor_free(t);
+    }
+    /* truncated PNG, and a text file with an image name: errors name the file */
+    FILE *src = fopen(tm_path("img.png"), "rb"), *dst = fopen(tm_path("cut.png"), "wb");
+    char buf[40];
+    size_t n = src ? fread(buf, 1, sizeof buf, src) : 0;
+    if (dst) { fwrite(buf, 1, n, dst); fclose(dst); }
+    if (src) fclose(src);
+    CHECK(tessera_image_read(tm_path("cut.png"), NULL, &t) != TESSERA_OK && !t);
+    CHECK(tm_msg_has("cut.png"));
+    dst = fopen(tm_path("text.jpg"), "w");
+    if (dst) { fputs("not an image\n", dst); fclose(dst); }
+    CHECK(tessera_image_read(tm_path("text.jpg"), NULL, &t) == TESSERA_ERR_PARSE && !t);
+    CHECK(tm_msg_has("text.jpg"));
 }
 
 TEST_MAIN()

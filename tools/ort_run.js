@@ -66,7 +66,9 @@ async function main() {
     const eq = s.indexOf('=');
     feeds[s.slice(0, eq)] = readNpy(s.slice(eq + 1));
   }
-  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
+  // no graph rewrites: the reference computes each op as specified (ORT's QDQ
+  // fusion would run quantized convolutions in integer arithmetic instead)
+  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, graphOptimizationLevel: 'disabled' });
   const out = await session.run(feeds);
   fs.mkdirSync(outDir, { recursive: true });
   for (const name of session.outputNames) writeNpy(path.join(outDir, safeName(name) + '.npy'), out[name]);

@@ -73,10 +73,12 @@ static void cf_set(cf_result *r, char kind, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* A failing call: skip if Tessera lacks a feature, fail otherwise. */
+/* A failing call: skip if Tessera lacks a feature, fail otherwise. The
+ * case dir is already on the line: a leading ".../model.onnx: " goes. */
 static void cf_from_status(cf_result *r, tessera_status st, const char *where) {
-    cf_set(r, st == TESSERA_ERR_UNSUPPORTED ? CF_SKIP : CF_FAIL, "%s: %s", where,
-           tessera_last_error());
+    const char *msg = tessera_last_error(), *cut = strstr(msg, "model.onnx: ");
+    if (cut && !memchr(msg, ' ', (size_t)(cut - msg))) msg = cut + strlen("model.onnx: ");
+    cf_set(r, st == TESSERA_ERR_UNSUPPORTED ? CF_SKIP : CF_FAIL, "%s: %s", where, msg);
 }
 
 static bool cf_is_float(tessera_dtype t) {
@@ -210,7 +212,8 @@ static int cf_list(const char *dir, const char *prefix, char ***out) {
         char **p = ts_realloc(names, (size_t)(n + 1) * sizeof *names);
         if (!p) break;
         names = p;
-        names[n++] = ts_strdup(e->d_name);
+        if (!(names[n] = ts_strdup(e->d_name))) break;
+        n++;
     }
     if (d) closedir(d);
     if (n) qsort(names, (size_t)n, sizeof *names, cf_cmp_str);
@@ -431,6 +434,9 @@ int cli_conformance(int argc, char **argv) {
         for (int i = 0; i < run.n_failures; i++) printf(" %s", run.failures[i]);
         printf("\n");
     }
+    if (!run.passed && !run.failed && !run.skipped)
+        fprintf(stderr, "tessera conformance: no cases (directories with model.onnx)%s found\n",
+                run.filter ? " matching --filter" : "");
     printf("%d passed, %d failed, %d skipped\n", run.passed, run.failed, run.skipped);
     for (int i = 0; i < run.n_failures; i++) ts_free(run.failures[i]);
     ts_free(run.failures);

@@ -36,9 +36,11 @@ static void run_usage(FILE *f) {
         "  --input NAME=FILE  a graph input: .npy (any dtype), or a .png/.jpg/.jpeg image\n"
         "                     (float32 [1,3,H,W]); 'FILE' alone when the model has one input\n"
         "  --threads N        CPU threads (default: all cores)\n"
-        "  --json             print a JSON summary (outputs, total and per-op-type time)\n"
+        "  --json             print a JSON summary (outputs, total time, time per op type,\n"
+        "                     the 10 slowest nodes)\n"
         "  --dump-ir=PASS     print the IR after pass PASS ('all': after every pass) to stderr\n"
         "  --repeat N         run N times (after one warm-up when N > 1); report the median\n"
+        "                     (and, with --json, the fastest run)\n"
         "\n"
         "image preprocessing, in this order:\n"
         "  decode to 8-bit RGB; --resize HxW (bilinear); scale to [0,1] (x/255);\n"
@@ -72,11 +74,12 @@ static bool run_parse_int(const char *v, int lo, int *out) {
     return true;
 }
 
-/* An option's value: "--flag=value" or "--flag value". */
+/* An option's value: "--flag=value" or "--flag value" (not "--flag --other"). */
 static const char *run_value(int argc, char **argv, int *i, const char *flag) {
     size_t n = strlen(flag);
     if (!strncmp(argv[*i], flag, n) && argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (!strcmp(argv[*i], flag) && *i + 1 < argc) return argv[++*i];
+    if (!strcmp(argv[*i], flag) && *i + 1 < argc && strncmp(argv[*i + 1], "--", 2))
+        return argv[++*i];
     return NULL;
 }
 
@@ -110,11 +113,15 @@ static int run_parse_one(int argc, char **argv, int *i, run_args *a) {
     const char *arg = argv[*i], *v;
     if (!strcmp(arg, "--json")) { a->json = true; return 0; }
     if ((v = run_value(argc, argv, i, "--input"))) {
+        const char *eq = strchr(v, '=');
+        if (!v[0] || eq == v || (eq && !eq[1]))
+            return run_bad("--input", v, "NAME=FILE (or FILE for a one-input model)");
         if (a->n_in == RUN_MAX_INPUTS) return cli_fail("run", 2, "more than %d --input flags", RUN_MAX_INPUTS);
         a->in_spec[a->n_in++] = v;
         return 0;
     }
-    if ((v = run_value(argc, argv, i, "--output-dir"))) { a->out_dir = v; return 0; }
+    if ((v = run_value(argc, argv, i, "--output-dir")))
+        return (a->out_dir = v)[0] ? 0 : run_bad("--output-dir", v, "a directory");
     if ((v = run_value(argc, argv, i, "--target"))) { a->target = v; return 0; }
     if ((v = run_value(argc, argv, i, "--dump-ir"))) { a->dump_ir = v; return 0; }
     if ((v = run_value(argc, argv, i, "--threads")))
@@ -210,10 +217,24 @@ static void run_file_names(const run_args *a, const tessera_model *m, run_out_fi
     }
 }
 
+/* mkdir -p: the directory and any missing parents. */
+static int run_mkdirs(const char *dir) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(path, 0777) != 0 && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int run_write(const run_args *a, const tessera_model *m, tessera_session *s,
                      run_out_file *f) {
     int n = tessera_model_num_outputs(m), i = 0, rc = 0;
-    if (mkdir(a->out_dir, 0777) != 0 && errno != EEXIST)
+    bool existed = access(a->out_dir, F_OK) == 0;
+    if (run_mkdirs(a->out_dir) != 0)
         return cli_fail("run", 1, "--output-dir %s: %s", a->out_dir, strerror(errno));
     for (; i < n && !rc; i++) {
         const tessera_tensor *t;
@@ -224,15 +245,17 @@ static int run_write(const run_args *a, const tessera_model *m, tessera_session 
     for (int k = 0; k < i && !rc; k++)
         if (rename(f[k].tmp, f[k].file) != 0)
             rc = cli_fail("run", 1, "%s: %s", f[k].file, strerror(errno));
-    if (rc)
+    if (rc) {
         for (int k = 0; k < i; k++) unlink(f[k].tmp);
+        if (!existed) rmdir(a->out_dir);   /* only if empty: never removes user files */
+    }
     return rc;
 }
 
 /* ---- report ------------------------------------------------------------------ */
 
 static void run_json(const run_args *a, const tessera_model *m, tessera_session *s,
-                     const tessera_device *d, const run_out_file *f, double median) {
+                     const tessera_device *d, const run_out_file *f, double median, double best) {
     ts_json j;
     ts_json_init(&j, stdout, true);
     ts_json_begin_obj(&j);
@@ -241,6 +264,7 @@ static void run_json(const run_args *a, const tessera_model *m, tessera_session 
     ts_json_key(&j, "threads"); ts_json_int(&j, tessera_device_threads(d));
     ts_json_key(&j, "runs"); ts_json_int(&j, a->repeat);
     ts_json_key(&j, "seconds"); ts_json_num(&j, median);
+    ts_json_key(&j, "min_seconds"); ts_json_num(&j, best);
     ts_json_key(&j, "outputs"); ts_json_begin_arr(&j);
     for (int i = 0; i < tessera_model_num_outputs(m); i++) {
         const tessera_tensor *t;
@@ -267,6 +291,17 @@ static void run_json(const run_args *a, const tessera_model *m, tessera_session 
         ts_json_end_obj(&j);
     }
     ts_json_end_arr(&j);
+    const tessera_node_time *nodes;
+    int n_nodes = tessera_session_node_times(s, &nodes);
+    ts_json_key(&j, "slowest_nodes"); ts_json_begin_arr(&j);
+    for (int i = 0; i < n_nodes && i < 10; i++) {
+        ts_json_begin_obj(&j);
+        ts_json_key(&j, "name"); ts_json_str(&j, nodes[i].name);
+        ts_json_key(&j, "op_type"); ts_json_str(&j, nodes[i].op_type);
+        ts_json_key(&j, "seconds"); ts_json_num(&j, nodes[i].seconds);
+        ts_json_end_obj(&j);
+    }
+    ts_json_end_arr(&j);
     ts_json_end_obj(&j);
     fputc('\n', stdout);
 }
@@ -281,6 +316,13 @@ static void run_text(const tessera_model *m, tessera_session *s, const run_out_f
                ts_shape_str(tessera_tensor_rank(t), tessera_tensor_dims(t), shape, sizeof shape));
     }
     printf("time: %.3f ms%s\n", median * 1e3, repeat > 1 ? " (median)" : "");
+    const tessera_op_time *ops;
+    int n = tessera_session_op_times(s, &ops);
+    double total = 0;
+    for (int i = 0; i < n; i++) total += ops[i].seconds;
+    for (int i = 0; i < n && i < 8; i++)   /* the op types that take the time (last run) */
+        printf("  %-22s %4d x %9.3f ms %5.1f%%\n", ops[i].op_type, ops[i].count,
+               ops[i].seconds * 1e3, total > 0 ? 100 * ops[i].seconds / total : 0.0);
 }
 
 static int run_cmp_double(const void *a, const void *b) {
@@ -288,8 +330,9 @@ static int run_cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* Runs a->repeat times (plus a warm-up when repeating); returns the median. */
-static int run_timed(const run_args *a, tessera_session *s, double *median) {
+/* Runs a->repeat times (plus a warm-up when repeating); returns the median
+ * and the fastest run (on a busy machine the best estimate of the cost). */
+static int run_timed(const run_args *a, tessera_session *s, double *median, double *best) {
     int n = a->repeat;
     double *t = ts_calloc((size_t)n, sizeof *t);
     if (!t) return cli_fail("run", 1, "%s", tessera_last_error());
@@ -300,6 +343,7 @@ static int run_timed(const run_args *a, tessera_session *s, double *median) {
     }
     qsort(t, (size_t)n, sizeof *t, run_cmp_double);
     *median = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+    *best = t[0];
     ts_free(t);
     return rc;
 }
@@ -314,19 +358,19 @@ int cli_run(int argc, char **argv) {
     run_out_file *files = NULL;
     tessera_device_options dopt = {.threads = a.threads};
     tessera_session_options sopt = {.dump_ir = a.dump_ir, .dump_to = stderr};
-    double median = 0;
+    double median = 0, best = 0;
     if (tessera_device_open(a.target, &dopt, &d))
         rc = cli_fail("run", 2, "--target %s: %s", a.target, tessera_last_error());
     else if (tessera_model_load(a.model, &m) || tessera_session_create(d, m, &sopt, &s))
         rc = cli_fail("run", 1, "%s", tessera_last_error());
-    else if (!(rc = run_inputs(&a, m, s)) && !(rc = run_timed(&a, s, &median))) {
+    else if (!(rc = run_inputs(&a, m, s)) && !(rc = run_timed(&a, s, &median, &best))) {
         files = ts_calloc((size_t)tessera_model_num_outputs(m) + 1, sizeof *files);
         if (!files) rc = cli_fail("run", 1, "%s", tessera_last_error());
         else if (a.out_dir) {
             run_file_names(&a, m, files);
             rc = run_write(&a, m, s, files);
         }
-        if (!rc && a.json) run_json(&a, m, s, d, files, median);
+        if (!rc && a.json) run_json(&a, m, s, d, files, median, best);
         else if (!rc) run_text(m, s, files, median, a.repeat);
     }
     ts_free(files);

@@ -13,6 +13,8 @@
 
 #include "cpu/cpu.h"
 
+#include <immintrin.h>
+
 /* ---- fused activations ------------------------------------------------- */
 
 typedef enum cpu_act_kind {
@@ -38,6 +40,59 @@ ts_status cpu_act_from_node(const ir_node *n, cpu_act *act);
 /* Applies act in place to x[0..n). Scalar reference semantics. */
 void cpu_act_apply(const cpu_act *act, float *x, int64_t n);
 float cpu_act_scalar(const cpu_act *act, float x);
+
+
+/* In-register activations for the vector kernels (SIGMOID/TANH are applied
+ * afterwards with the scalar routine). */
+/* Whether the vector epilogues handle this kind in registers. */
+static inline bool act_vectorizable(const cpu_act *a) {
+    return a->kind != CPU_ACT_SIGMOID && a->kind != CPU_ACT_TANH;
+}
+
+__attribute__((target("avx2,fma")))
+static inline __m256 act_avx2(__m256 v, const cpu_act *a) {
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+    switch (a->kind) {
+    case CPU_ACT_RELU: return _mm256_max_ps(v, zero);
+    case CPU_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(a->a)), _mm256_set1_ps(a->b));
+    case CPU_ACT_LEAKY: {
+        __m256 neg = _mm256_mul_ps(v, _mm256_set1_ps(a->a));
+        return _mm256_blendv_ps(v, neg, _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
+    }
+    case CPU_ACT_HARDSIGMOID: {
+        __m256 t = _mm256_fmadd_ps(v, _mm256_set1_ps(a->a), _mm256_set1_ps(a->b));
+        return _mm256_min_ps(_mm256_max_ps(t, zero), one);
+    }
+    case CPU_ACT_HARDSWISH: {
+        __m256 t = _mm256_add_ps(_mm256_div_ps(v, _mm256_set1_ps(6.0f)), _mm256_set1_ps(0.5f));
+        return _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(t, zero), one));
+    }
+    default: return v;
+    }
+}
+
+__attribute__((target("avx512f")))
+static inline __m512 act_avx512(__m512 v, const cpu_act *a) {
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    switch (a->kind) {
+    case CPU_ACT_RELU: return _mm512_max_ps(v, zero);
+    case CPU_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(a->a)), _mm512_set1_ps(a->b));
+    case CPU_ACT_LEAKY: {
+        __mmask16 m = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ);
+        return _mm512_mask_mul_ps(v, m, v, _mm512_set1_ps(a->a));
+    }
+    case CPU_ACT_HARDSIGMOID: {
+        __m512 t = _mm512_fmadd_ps(v, _mm512_set1_ps(a->a), _mm512_set1_ps(a->b));
+        return _mm512_min_ps(_mm512_max_ps(t, zero), one);
+    }
+    case CPU_ACT_HARDSWISH: {
+        __m512 t = _mm512_add_ps(_mm512_div_ps(v, _mm512_set1_ps(6.0f)), _mm512_set1_ps(0.5f));
+        return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(t, zero), one));
+    }
+    default: return v;
+    }
+}
+
 
 /* ---- GEMM with epilogue --------------------------------------------------- */
 
@@ -73,10 +128,79 @@ void cpu_gemm_run(ts_pool *pool, bool trans_a, int64_t M, int64_t N, int64_t K, 
                   const float *A, int64_t lda, const cpu_gemm_b *b, float beta, float *C,
                   int64_t ldc, const cpu_epilogue *epi);
 
+/* Indirect GEMM: C[M, N] = A[M, K] * B with the epilogue, where row k of B
+ * is the N floats at brow[k] (no packing). Needs AVX-512 and N a multiple
+ * of cpu_gemm_indirect_nr() (0 when unavailable); C has ldc >= N. */
+int       cpu_gemm_indirect_nr(void);
+ts_status cpu_gemm_indirect(ts_pool *pool, int64_t M, int64_t N, int64_t K, const float *A,
+                            const float *const *brow, float *C, int64_t ldc, const cpu_epilogue *epi);
+
+/* Per-thread reusable buffers (64-byte aligned, contents undefined, NULL
+ * on allocation failure), one per slot so nested users do not collide. */
+enum { CPU_SCRATCH_GEMM_A, CPU_SCRATCH_GEMM_B, CPU_SCRATCH_CONV_IN, CPU_SCRATCH_CONV_OUT,
+       CPU_SCRATCH_SLOTS };
+void *cpu_scratch(int slot, size_t bytes);
+
 /* ---- vector helpers (dispatch on cpu_active_isa) ---------------------------- */
 
 /* y[i] += a * x[i] */
 void cpu_axpy(float *y, const float *x, float a, int64_t n);
+/* y[i] = act(x[i] * mul + add); act may be NULL; y may equal x. */
+void cpu_affine_act(float *y, const float *x, float mul, float add, const cpu_act *act, int64_t n);
+/* Sum (float lanes, total in double) and maximum of x[0..n); n may be 0. */
+void cpu_sum_max(const float *x, int64_t n, double *sum, float *max);
+
+/* ---- nn kernels (op_nn.c table; conv.c, pool.c, norm.c, resize.c, quant.c) ---- */
+
+#define CPU_KERNEL_DECL(name)                                                   \
+    ts_status name(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n_in, \
+                   ts_tensor **out, int n_out)
+CPU_KERNEL_DECL(cpu_run_conv);
+CPU_KERNEL_DECL(cpu_run_conv_transpose);
+CPU_KERNEL_DECL(cpu_run_maxpool);
+CPU_KERNEL_DECL(cpu_run_avgpool);
+CPU_KERNEL_DECL(cpu_run_global_avgpool);
+CPU_KERNEL_DECL(cpu_run_global_maxpool);
+CPU_KERNEL_DECL(cpu_run_batchnorm);
+CPU_KERNEL_DECL(cpu_run_instancenorm);
+CPU_KERNEL_DECL(cpu_run_layernorm);
+CPU_KERNEL_DECL(cpu_run_groupnorm);
+CPU_KERNEL_DECL(cpu_run_lrn);
+CPU_KERNEL_DECL(cpu_run_resize);
+CPU_KERNEL_DECL(cpu_run_upsample);
+CPU_KERNEL_DECL(cpu_run_depth_to_space);
+CPU_KERNEL_DECL(cpu_run_space_to_depth);
+CPU_KERNEL_DECL(cpu_run_quantize);
+CPU_KERNEL_DECL(cpu_run_dequantize);
+CPU_KERNEL_DECL(cpu_run_dynamic_quantize);
+CPU_KERNEL_DECL(cpu_run_matmul_integer);
+CPU_KERNEL_DECL(cpu_run_qlinear_matmul);
+CPU_KERNEL_DECL(cpu_run_conv_integer);
+CPU_KERNEL_DECL(cpu_run_qlinear_conv);
+
+/* An error naming node n unless t (may be NULL) is float32. */
+ts_status cpu_nn_need_f32(const ir_node *n, const ts_tensor *t, const char *what);
+
+/* numpy.matmul batching: y's batch index -> element offsets into a and b. */
+typedef struct cpu_matmul_geom {
+    int64_t M, N, K, batch;
+    int     yb;                               /* batch rank of y */
+    int64_t ydims[TS_MAX_RANK], astr[TS_MAX_RANK], bstr[TS_MAX_RANK];
+} cpu_matmul_geom;
+void cpu_matmul_plan(const ts_tensor *a, const ts_tensor *b, const ts_tensor *y, cpu_matmul_geom *g);
+void cpu_matmul_offsets(const cpu_matmul_geom *g, int64_t bi, int64_t *oa, int64_t *ob);
+
+/* Convolution geometry with spatial dims normalized to 3 (leading axes of
+ * size 1), begin pads resolved from pads/auto_pad and the output shape. */
+typedef struct cpu_conv_geom {
+    int     nsp;                 /* spatial rank in the model (1..3) */
+    int64_t N, C, M, group;      /* batch, input channels, output channels */
+    int64_t in[3], out[3], k[3], s[3], d[3], pb[3];
+} cpu_conv_geom;
+/* x: input, y: output (shapes as inferred), kernel dims kdims; transpose
+ * selects ConvTranspose's pad rule. */
+ts_status cpu_conv_geom_init(const ir_node *n, const ts_tensor *x, const ts_tensor *y,
+                             const int64_t *kdims, bool transpose, cpu_conv_geom *g);
 
 /* ---- misc -------------------------------------------------------------- */
 

@@ -280,10 +280,11 @@ static ts_status fit_field(const asm_state *s, const char *at, const isa_field_d
     uint64_t mask = fd->width == 64 ? ~0ull : (1ull << fd->width) - 1;
     bool neg_ok = fd->kind == ISA_K_SINT || fd->kind == ISA_K_IMM;
     int64_t lo = neg_ok ? -(int64_t)(1ull << (fd->width - 1)) : 0;
+    if (fd->kind == ISA_K_SINT) mask >>= 1;  /* signed: -2^(w-1) .. 2^(w-1)-1 */
     if (v < lo || (v > 0 && (uint64_t)v > mask))
         return asm_err(s, at, "%s=%lld out of range (%lld..%llu)", fd->name, (long long)v, (long long)lo,
                        (unsigned long long)mask);
-    *out = (uint64_t)v & mask;
+    *out = (uint64_t)v & (fd->width == 64 ? ~0ull : (1ull << fd->width) - 1);
     return TS_OK;
 }
 
@@ -307,6 +308,8 @@ static ts_status read_value(const asm_state *s, unsigned op, const isa_field_des
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", j ? ", " : "", names[j]);
         return asm_err(s, p, "unknown %s '%.*s' (one of: %s)", fd->name, (int)(e - p), p, list);
     }
+    if (fd->kind == ISA_K_FUNC && ident)
+        return asm_err(s, p, "func names apply to VACT and VREDUCE only (%s takes func=0)", isa_op_info(op)->name);
     if (fd->kind == ISA_K_ENGMASK && ident) return read_engmask(s, p, e, out);
     if (fd->kind == ISA_K_IMM && looks_float(p, e)) return read_float_bits(s, p, e, out);
     int64_t v;

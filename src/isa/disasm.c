@@ -2,7 +2,8 @@
  * disasm.c: isa_program to assembly text that isa_assemble reads back into
  * the same bytes. Fields print by kind (engine lists, dtype names, hex
  * addresses); fields that are 0 are left out (0 is the assembler's default),
- * except dtypes, which always print because they say what the data is.
+ * except dtypes, engines and modes, which always print because they say
+ * what the instruction is about.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -74,7 +75,9 @@ const char *isa_format_inst(const isa_inst *in, char *buf, size_t n) {
         const isa_field_desc *fd = isa_field_info((isa_field_id)i);
         if (i == ISA_F_ALL_opcode || !isa_field_in_format((isa_field_id)i, d->format)) continue;
         uint64_t v = in->f[i];
-        if (!v && fd->kind != ISA_K_DTYPE && fd->kind != ISA_K_MMTYPE) continue;
+        bool always = fd->kind == ISA_K_DTYPE || fd->kind == ISA_K_MMTYPE || fd->kind == ISA_K_ENGINE ||
+                      fd->kind == ISA_K_RQMODE;
+        if (!v && !always) continue;
         emit_field(buf, n, &pos, in, fd, v);
     }
     /* a float immediate also shows its value, as a comment */

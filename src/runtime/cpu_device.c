@@ -1,8 +1,9 @@
 /* cpu_device.c: the CPU device: host kernels (src/cpu) behind rt_device.
  *
- * prepare: every op must have an IR definition and a CPU kernel (one message
- * lists all misses, before anything runs), then the IR passes run with this
- * device evaluating constant subgraphs, then liveness is planned.
+ * unsupported: a node needs an IR definition (shape inference) and a CPU
+ * kernel; the runtime lists every miss in one message before prepare.
+ * prepare: the IR passes run with this device evaluating constant
+ * subgraphs, then kernels are resolved and liveness is planned.
  * run: nodes in topological order; each node's output shapes come from its
  * op's infer function applied to the real inputs (so symbolic and
  * data-dependent shapes just work), outputs are allocated, the kernel runs,
@@ -10,6 +11,7 @@
 #include "runtime/runtime.h"
 #include "cpu/cpu.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct cpu_dev {
@@ -17,9 +19,12 @@ typedef struct cpu_dev {
 } cpu_dev;
 
 struct rt_program {
-    ir_graph     *g;
-    int          *last_use;     /* per value: last reader's node index (rt_last_uses) */
-    rt_exec_stats stats;
+    ir_graph          *g;
+    int               *last_use;   /* per value: last reader's node index (rt_last_uses) */
+    const cpu_kernel **kernels;    /* per node, resolved once */
+    rt_arena           arena;      /* intermediate buffers, kept between runs */
+    bool               poison;     /* TESSERA_POISON=1: fill new outputs with NaN bytes */
+    rt_exec_stats      stats;
 };
 
 static cpu_ctx cpu_dev_ctx(rt_device *d, const ir_graph *g) {
@@ -70,6 +75,8 @@ static void cpu_program_free(rt_device *d, rt_program *p) {
     if (!p) return;
     ir_graph_free(p->g);
     ts_free(p->last_use);
+    ts_free(p->kernels);
+    rt_arena_free(&p->arena);
     ts_free(p);
 }
 
@@ -77,7 +84,6 @@ static ts_status cpu_prepare(rt_device *d, ir_graph *g, const rt_prepare_options
                              rt_program **out) {
     *out = NULL;
     ts_status st = cpu_check_dump_name(opt ? opt->dump_ir : NULL);
-    if (!st) st = rt_check_ops(g, cpu_check, d, d->name);
     if (!st) st = ir_resolve_ops(g);
     if (!st) {
         ir_set_const_evaluator(cpu_fold_eval, NULL);
@@ -90,7 +96,12 @@ static ts_status cpu_prepare(rt_device *d, ir_graph *g, const rt_prepare_options
     rt_program *p = ts_calloc(1, sizeof *p);
     if (!p) { ir_graph_free(g); return TS_ERR_NOMEM; }
     p->g = g;
-    st = rt_last_uses(g, &p->last_use);
+    const char *poison = getenv("TESSERA_POISON");
+    p->poison = poison && poison[0] == '1';
+    p->kernels = ts_calloc((size_t)g->n_nodes + 1, sizeof *p->kernels);
+    st = p->kernels ? rt_last_uses(g, &p->last_use) : TS_ERR_NOMEM;
+    for (int i = 0; !st && i < g->n_nodes; i++)
+        p->kernels[i] = cpu_kernel_find(g->nodes[i].domain, g->nodes[i].op_type);
     if (st) { cpu_program_free(d, p); return st; }
     *out = p;
     return TS_OK;
@@ -100,21 +111,29 @@ static ts_status cpu_prepare(rt_device *d, ir_graph *g, const rt_prepare_options
 
 typedef struct {
     const ir_graph *g;
+    rt_arena   *arena;
     ts_tensor **val;     /* current tensor of each value (NULL: none yet / freed) */
     bool       *owned;   /* val[v] was allocated by this run */
+    bool       *pooled;  /* ... and its data belongs to the arena */
     int64_t     live, peak;
     int64_t     freed_early;
 } cpu_run_state;
+
+/* Frees a tensor this run made: arena data goes back to the arena. */
+static void cpu_free_tensor(cpu_run_state *s, ts_tensor *t, bool pooled) {
+    if (t && pooled) rt_arena_put(s->arena, t->data);
+    ts_tensor_free(t);
+}
 
 static void cpu_drop(cpu_run_state *s, int v, bool early) {
     if (v < 0 || !s->val[v]) return;
     if (s->owned[v]) {
         s->live -= (int64_t)ts_tensor_nbytes(s->val[v]);
-        ts_tensor_free(s->val[v]);
+        cpu_free_tensor(s, s->val[v], s->pooled[v]);
         if (early) s->freed_early++;
     }
     s->val[v] = NULL;
-    s->owned[v] = false;
+    s->owned[v] = s->pooled[v] = false;
 }
 
 static ts_status cpu_gather(cpu_run_state *s, const ir_node *n, const ts_tensor **in) {
@@ -128,26 +147,72 @@ static ts_status cpu_gather(cpu_run_state *s, const ir_node *n, const ts_tensor 
     return TS_OK;
 }
 
+/* An output tensor for value v with the inferred header h. Graph outputs
+ * go to the caller and get their own memory; the rest use the arena. Arena
+ * buffers are not zeroed: kernels write every output element (a run with
+ * TESSERA_POISON=1 fills them with NaN bytes to prove it). */
+static ts_tensor *cpu_new_output(rt_program *p, cpu_run_state *s, int v, const ts_tensor *h,
+                                 bool *pooled) {
+    *pooled = !(v >= 0 && p->last_use[v] == p->g->n_nodes);
+    if (!*pooled) {
+        ts_tensor *t = ts_tensor_new(h->dtype, h->rank, h->dims);
+        if (t && p->poison) memset(t->data, 0xFF, ts_tensor_nbytes(t));
+        return t;
+    }
+    int64_t numel = ts_shape_numel(h->rank, h->dims);
+    if (numel < 0) { ts_error(TS_ERR_INVALID, "output shape overflows"); return NULL; }
+    size_t bytes = (size_t)numel * ts_dtype_size(h->dtype);
+    void *data = rt_arena_get(s->arena, bytes);
+    ts_tensor *t = data ? ts_tensor_wrap(h->dtype, h->rank, h->dims, data) : NULL;
+    if (!t) { rt_arena_put(s->arena, data); return NULL; }
+    if (p->poison) memset(data, 0xFF, bytes);
+    return t;
+}
+
+/* Infers the node's output shapes from its real inputs, allocates, runs. */
+static ts_status cpu_exec(rt_program *p, cpu_run_state *s, cpu_ctx *ctx, int i,
+                          const ts_tensor **in, ts_tensor **out, bool *pooled) {
+    const ir_node *n = &p->g->nodes[i];
+    int n_out = n->n_out;
+    ts_tensor hdr[n_out > 0 ? n_out : 1], *hp[n_out > 0 ? n_out : 1];
+    memset(hdr, 0, sizeof hdr);
+    for (int k = 0; k < n_out; k++) { hp[k] = &hdr[k]; out[k] = NULL; }
+    ts_status st = ir_infer_node(n, ctx->opset, in, n->n_in, hp, n_out);
+    if (st == IR_NEED_VALUE)
+        st = ts_error(TS_ERR_INTERNAL, "node '%s' (%s): inference wants a value it was given",
+                      n->name, n->op_type);
+    for (int k = 0; !st && k < n_out; k++)
+        if (!(out[k] = cpu_new_output(p, s, n->out[k], &hdr[k], &pooled[k]))) {
+            ts_error_prefix("node '%s' (%s), output %d: ", n->name, n->op_type, k);
+            st = TS_ERR_NOMEM;
+        }
+    if (!st) st = p->kernels[i]->run(ctx, n, in, n->n_in, out, n_out);
+    if (st)
+        for (int k = 0; k < n_out; k++) { cpu_free_tensor(s, out[k], pooled[k]); out[k] = NULL; }
+    return st;
+}
+
 static ts_status cpu_run_node(rt_device *d, rt_program *p, cpu_run_state *s, int i,
                               rt_profile *prof) {
     const ir_node *n = &p->g->nodes[i];
     const ts_tensor *in[n->n_in > 0 ? n->n_in : 1];
     ts_tensor *out[n->n_out > 0 ? n->n_out : 1];
+    bool pooled[n->n_out > 0 ? n->n_out : 1];
     ts_status st = cpu_gather(s, n, in);
     if (st) return st;
     cpu_ctx ctx = cpu_dev_ctx(d, p->g);
     double t0 = ts_now_sec();
-    st = cpu_eval_node(&ctx, n, in, n->n_in, out, n->n_out);
+    st = cpu_exec(p, s, &ctx, i, in, out, pooled);
     if (st) return st;
-    if (prof) rt_profile_add(prof, n->op_type, ts_now_sec() - t0);
+    if (prof) rt_profile_add(prof, n, ts_now_sec() - t0);
     for (int k = 0; k < n->n_out; k++) {
         int v = n->out[k];
         if (v < 0 || p->last_use[v] < 0) {   /* omitted or never read */
-            ts_tensor_free(out[k]);
+            cpu_free_tensor(s, out[k], pooled[k]);
             continue;
         }
         cpu_drop(s, v, false);
-        s->val[v] = out[k]; s->owned[v] = true;
+        s->val[v] = out[k]; s->owned[v] = true; s->pooled[v] = pooled[k];
         s->live += (int64_t)ts_tensor_nbytes(out[k]);
     }
     s->peak = TS_MAX(s->peak, s->live);
@@ -165,7 +230,7 @@ static ts_status cpu_take_outputs(cpu_run_state *s, ts_tensor **out) {
         if (!s->val[v])
             return ts_error(TS_ERR_INTERNAL, "graph output '%s' was never computed",
                             g->values[v].name);
-        if (s->owned[v]) {
+        if (s->owned[v] && !s->pooled[v]) {
             out[k] = s->val[v];
             s->owned[v] = false;   /* the next reference copies */
         } else if (!(out[k] = ts_tensor_clone(s->val[v]))) {
@@ -191,12 +256,13 @@ static ts_status cpu_bind(cpu_run_state *s, const ts_tensor **in) {
 static ts_status cpu_run(rt_device *d, rt_program *p, const ts_tensor **in, ts_tensor **out,
                          rt_profile *prof) {
     const ir_graph *g = p->g;
-    cpu_run_state s = {.g = g};
+    cpu_run_state s = {.g = g, .arena = &p->arena};
     size_t nv = (size_t)(g->n_values > 0 ? g->n_values : 1);
     s.val = ts_calloc(nv, sizeof *s.val);
     s.owned = ts_calloc(nv, sizeof *s.owned);
+    s.pooled = ts_calloc(nv, sizeof *s.pooled);
     for (int k = 0; k < g->n_outputs; k++) out[k] = NULL;
-    ts_status st = s.val && s.owned ? TS_OK : TS_ERR_NOMEM;
+    ts_status st = s.val && s.owned && s.pooled ? TS_OK : TS_ERR_NOMEM;
     if (prof) rt_profile_reset(prof);
     double t0 = ts_now_sec();
     if (!st) st = cpu_bind(&s, in);
@@ -206,10 +272,13 @@ static ts_status cpu_run(rt_device *d, rt_program *p, const ts_tensor **in, ts_t
     if (prof) prof->seconds = ts_now_sec() - t0;
     if (st)
         for (int k = 0; k < g->n_outputs; k++) { ts_tensor_free(out[k]); out[k] = NULL; }
-    for (int v = 0; s.val && s.owned && v < g->n_values; v++) cpu_drop(&s, v, false);
+    if (s.val && s.owned && s.pooled)
+        for (int v = 0; v < g->n_values; v++) cpu_drop(&s, v, false);
+    rt_arena_trim(&p->arena);
     p->stats = (rt_exec_stats){.freed_early = s.freed_early, .peak_bytes = s.peak};
     ts_free(s.val);
     ts_free(s.owned);
+    ts_free(s.pooled);
     return st;
 }
 

@@ -30,9 +30,15 @@ typedef struct rt_op_time {
     double      seconds;
 } rt_op_time;
 
+typedef struct rt_node_time {
+    const char *name, *op_type;          /* point into the program's graph */
+    double      seconds;
+} rt_node_time;
+
 typedef struct rt_profile {
-    double      seconds;                 /* whole run */
-    rt_op_time *ops;  int n_ops, cap_ops;
+    double        seconds;               /* whole run */
+    rt_op_time   *ops;   int n_ops, cap_ops;
+    rt_node_time *nodes; int n_nodes, cap_nodes;   /* in execution order */
 } rt_profile;
 
 typedef struct rt_prepare_options {
@@ -47,9 +53,9 @@ struct rt_device {
     void       *context;                 /* the device's own state */
     int         threads;
 
-    /* (optional) Why node n cannot run here, or NULL if it can. NULL entry:
-     * every node the IR knows is supported. prepare() calls it for every node
-     * and reports all misses in one message. */
+    /* (optional) Why node n cannot run here, or NULL if it can. The runtime
+     * asks it about every node before prepare() and reports all misses in
+     * one message. NULL entry: prepare() alone decides. */
     const char *(*unsupported)(rt_device *d, const ir_node *n);
     /* Takes ownership of g (freed even on failure), checks, optimizes and
      * plans it. */
@@ -82,7 +88,21 @@ ts_status rt_check_ops(const ir_graph *g, rt_check_fn why, void *ctx, const char
  * v, or -1 if none reads it. Graph outputs get n_nodes (never freed early). */
 ts_status rt_last_uses(const ir_graph *g, int **last_use);
 
-void rt_profile_add(rt_profile *p, const char *op_type, double seconds);
+/* Buffer reuse across nodes and runs (executor.c). A run frees a buffer
+ * back to the arena after its last reader; the next node needing a similar
+ * size takes it, so a steady-state run neither maps nor faults in new pages.
+ * Buffers are 64-byte aligned and rounded up to whole cache lines. */
+typedef struct rt_arena {
+    void **free;  int n_free, cap_free;    /* buffers not in use */
+    int64_t bytes;                         /* all buffers, in use or not */
+} rt_arena;
+void *rt_arena_get(rt_arena *a, size_t bytes);   /* NULL: out of memory (error set) */
+void  rt_arena_put(rt_arena *a, void *p);
+/* Returns buffers not taken since the last trim to the system. */
+void  rt_arena_trim(rt_arena *a);
+void  rt_arena_free(rt_arena *a);
+
+void rt_profile_add(rt_profile *p, const ir_node *n, double seconds);
 void rt_profile_reset(rt_profile *p);
 void rt_profile_free(rt_profile *p);
 

@@ -35,8 +35,9 @@ static ts_status opnd_init(vopnd *o, const char *name, const sim_mem *m, unsigne
     o->es = isa_dtype_size(dt);
     o->rows = rows;
     o->cols = cols;
-    if (rows > 1 && stride == 0 && !strcmp(name, "dst"))
-        return ts_error(TS_ERR_INVALID, "dst_stride is 0 with %llu rows: rows overlap", (unsigned long long)rows);
+    if (!strcmp(name, "dst") && rows > 1 && stride < cols)  /* results would depend on write order */
+        return ts_error(TS_ERR_INVALID, "dst_stride (%llu) < %llu columns: dst rows overlap",
+                        (unsigned long long)stride, (unsigned long long)cols);
     if (space == ISA_SP_ACC) {
         if (o->es != 4)
             return ts_error(TS_ERR_INVALID, "%s: %s elements cannot live in ACC (4-byte entries)", name,
