@@ -7,6 +7,7 @@
 #include "base/base.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,7 +61,7 @@ static bool run_parse_floats(const char *v, float out[3]) {
     const char *p = v;
     for (int i = 0; i < 3; i++) {
         out[i] = strtof(p, &end);
-        if (end == p || (i < 2 && *end != ',') || (i == 2 && *end)) return false;
+        if (end == p || !isfinite(out[i]) || (i < 2 && *end != ',') || (i == 2 && *end)) return false;
         p = end + 1;
     }
     return true;
