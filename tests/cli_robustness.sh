@@ -123,6 +123,10 @@ save_model(f"{w}/two.onnx", [h.make_node("Add", ["a", "b"], ["s"], name="add")],
 save_model(f"{w}/img.onnx", [h.make_node("ReduceMean", ["im"], ["m"], name="mean", keepdims=0)],
            [vi("im", [1, 3, "H", "W"])], [vi("m", [])])
 x = rng.standard_normal((2, 3)).astype(np.float32)
+def npy_header(d):
+    s = repr(d).encode() + b" " * 16
+    s = s[: len(s) - (10 + len(s) + 1) % 64] + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(s)) + s
 np.save(f"{w}/x.npy", x)
 np.save(f"{w}/y_ref.npy", np.maximum(x, 0) + c)
 np.save(f"{w}/x_i32.npy", np.arange(6, dtype=np.int32).reshape(2, 3))
@@ -131,11 +135,14 @@ np.save(f"{w}/x_rank.npy", np.zeros(6, np.float32))
 np.save(f"{w}/x_str.npy", np.array(["ab", "cd"]))
 np.save(f"{w}/x_obj.npy", np.array([1, "a"], dtype=object), allow_pickle=True)
 np.save(f"{w}/x_fortran.npy", np.asfortranarray(x))
+np.save(f"{w}/x_be.npy", x.astype(">f4"))
+np.save(f"{w}/x_empty.npy", np.zeros((0, 3), np.float32))
+np.save(f"{w}/x_f16.npy", x.astype(np.float16))
+np.save(f"{w}/x_c64.npy", x.astype(np.complex64))
+np.save(f"{w}/x_bool.npy", x > 0)
+np.save(f"{w}/x_rank32.npy", np.zeros([1] * 32, np.float32))
+open(f"{w}/rank64.npy", "wb").write(npy_header({"descr": "<f4", "fortran_order": False, "shape": (1,) * 64}) + b"\0" * 4)
 np.save(f"{w}/x_big.npy", rng.standard_normal((64, 64)).astype(np.float32))
-def npy_header(d):
-    s = repr(d).encode() + b" " * 16
-    s = s[: len(s) - (10 + len(s) + 1) % 64] + b"\n"
-    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(s)) + s
 open(f"{w}/absurd.npy", "wb").write(npy_header({"descr": "<f4", "fortran_order": False, "shape": (1 << 40, 1 << 40)}) + b"\0" * 24)
 open(f"{w}/negdim.npy", "wb").write(npy_header({"descr": "<f4", "fortran_order": False, "shape": (2, -3)}) + b"\0" * 24)
 open(f"{w}/short.npy", "wb").write(npy_header({"descr": "<f4", "fortran_order": False, "shape": (2, 3)}) + b"\0" * 8)
@@ -218,6 +225,15 @@ yaml_case "bad indentation"    's/^    rows: 128/  rows: 128/'           "bad.ya
 yaml_case "tab indentation"    's/^    rows: 128/\trows: 128/'           "bad.yaml"
 yaml_case "unclosed quote"     's/^description: "/description: "x/; s/(Baidu Kunlun figure)"/(Baidu/' "bad.yaml"
 yaml_case "top-level list"     '1i - a'                                  "bad.yaml"
+{ echo "name: $(head -c 200000 /dev/zero | tr '\0' '[')"; grep -v '^name:' "$W/chip.yaml"; } >"$W/deep.yaml"
+xfail "info: config deep flow nesting" "deep.yaml" "" "$T" info --target "$W/deep.yaml"
+$PY - "$W/chip.yaml" "$W/bomb.yaml" <<'PY'
+import sys
+lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 12)]
+open(sys.argv[2], "w").write(open(sys.argv[1]).read() + "\n".join(lines) + "\n")
+PY
+xfail "info: alias bomb" "bomb.yaml" "" "$T" info --target "$W/bomb.yaml"
 
 # ---- asm ---------------------------------------------------------------------------------
 O="$W/o.bin"
@@ -330,7 +346,7 @@ xs "--load without '='"      "--load"        "$W/gemm.bin" --load 0 "${SIMOK[@]}
 xs "--load address past memory" "a.npy"      "$W/gemm.bin" --load 0xffffffffffffff00="$W/a.npy" "${SIMOK[@]}"
 xs "--load address + size overflows" "a.npy" "$W/gemm.bin" --load 0xffffffffffffffff="$W/a.npy" "${SIMOK[@]}"
 for f in nope.npy adir.npy empty.npy random.npy model.onnx gemm.bin chip.yaml absurd.npy negdim.npy short.npy \
-         garbage_hdr.npy badlen.npy x_str.npy x_obj.npy; do
+         garbage_hdr.npy badlen.npy x_str.npy x_obj.npy x_fortran.npy x_be.npy x_c64.npy rank64.npy; do
   xs "--load $f"             "$f"            "$W/gemm.bin" --load 0="$W/$f" "${SIMOK[@]}"
 done
 for f in $(truncs "$W/a.npy" "$W/ta" $(cuts "$W/a.npy")); do
@@ -368,12 +384,14 @@ xr "unknown flag"              "--frobnicate"  "$W/model.onnx" "${RUNOK[@]}" --f
 for f in --input --output-dir --target --threads --repeat --resize --mean --std --channel-order --layout; do
   xr "$f without value"        "$f"            "$W/model.onnx" "${RUNOK[@]}" "$f"
 done
+xr "--threads 100000 (more than a machine has)" "--threads" "$W/model.onnx" "${RUNOK[@]}" --threads 100000
+xr "--threads 1025"            "--threads"     "$W/model.onnx" "${RUNOK[@]}" --threads 1025
 for v in abc -3 0 1.5 "" 99999999999999999999 2x; do
   xr "--threads '$v'"          "--threads"     "$W/model.onnx" "${RUNOK[@]}" --threads "$v"
   xr "--repeat '$v'"           "--repeat"      "$W/model.onnx" "${RUNOK[@]}" --repeat "$v"
 done
 xr "--threads=abc"             "--threads"     "$W/model.onnx" "${RUNOK[@]}" --threads=abc
-for v in 0x4 4x 4 ax4 -1x4 99999999999x4 x; do
+for v in 0x4 4x 4 ax4 -1x4 99999999999x4 x 70000x4 100000x100000; do
   xr "--resize '$v'"           "--resize"      "$W/img.onnx" --input im="$W/small.png" --output-dir "$D" --resize "$v"
 done
 for v in 1,2 1,2,3,4 a,b,c "1,,3" 1,2,nan; do
@@ -399,7 +417,8 @@ for f in $(truncs "$W/model.onnx" "$W/tm" $(cuts "$W/model.onnx")); do
 done
 # the inputs
 for f in nope.npy adir.npy empty.npy random.npy model.onnx gemm.bin chip.yaml absurd.npy negdim.npy short.npy \
-         garbage_hdr.npy badlen.npy x_str.npy x_obj.npy x_i32.npy x_shape.npy x_rank.npy x_big.npy; do
+         garbage_hdr.npy badlen.npy x_str.npy x_obj.npy x_i32.npy x_shape.npy x_rank.npy x_big.npy x_fortran.npy \
+         x_be.npy x_empty.npy x_f16.npy x_c64.npy x_bool.npy x_rank32.npy rank64.npy; do
   xr "--input $f"              "$f"            "$W/model.onnx" --input x="$W/$f" --output-dir "$D"
 done
 for f in $(truncs "$W/x.npy" "$W/tx" $(cuts "$W/x.npy")); do
@@ -420,6 +439,19 @@ xr "input not given"           "'b'"           "$W/two.onnx" --input a="$W/x.npy
 xr "FILE alone, two inputs"    "x.npy"         "$W/two.onnx" --input "$W/x.npy" --output-dir "$D"
 xr "inputs of two shapes"      "x_shape.npy"   "$W/two.onnx" --input a="$W/x.npy" --input b="$W/x_shape.npy" --output-dir "$D"
 # the output dir
+long="$W/$(printf '%0200d' 0)"; long="$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long/$long"
+xfail "run: --output-dir too long" "--output-dir" "$W/$(printf '%0200d' 0)" "$T" run "$W/model.onnx" --input x="$W/x.npy" --output-dir "$long"
+b="$(printf '%0200d' 1)"; long="$W/$b/$b/$b/$b/$b"
+xok   "run: a 1000-character --output-dir" "$T" run "$W/model.onnx" --input x="$W/x.npy" --output-dir "$long"
+[ -f "$long/y.npy" ] && ok "run: the long --output-dir is the one written" || bad "run: the long --output-dir is the one written" "$(find "$W" -name y.npy)"
+rm -rf "${W:?}/$b"
+xok   "run: --output-dir with missing parents" "$T" run "$W/model.onnx" --input x="$W/x.npy" --output-dir "$W/p1/p2/p3"
+[ -f "$W/p1/p2/p3/y.npy" ] && ok "run: missing parents are created" || bad "run: missing parents are created" "no y.npy"
+rm -rf "$W/p1"
+mkdir -p "$W/taken/y.npy"   # the run fails at rename: the parents it made must go, DIR stays
+xfail "run: failed run removes the dirs it made" "y.npy" "$W/newp" "$T" run "$W/model.onnx" --input x="$W/x.npy" --output-dir "$W/newp/../taken"
+[ -d "$W/taken/y.npy" ] && ok "run: failed run keeps existing dirs" || bad "run: failed run keeps existing dirs" "gone"
+rm -rf "$W/taken"
 xfail "run: --output-dir is a file" "afile" "" "$T" run "$W/model.onnx" --input x="$W/x.npy" --output-dir "$W/afile"
 [ -f "$W/afile" ] && ok "run: a file given as --output-dir survives" || bad "run: a file given as --output-dir survives" "gone"
 xfail "run: --output-dir under a file" "afile" "$W/afile/o" "$T" run "$W/model.onnx" --input x="$W/x.npy" --output-dir "$W/afile/o"
@@ -446,6 +478,7 @@ for v in abc -3 0 1.5 99999999999999999999; do
   xc "--threads '$v'"         "--threads"    --threads "$v" "$W/cases"
   xc "--timeout '$v'"         "--timeout"    --timeout "$v" "$W/cases"
 done
+xc "--threads 5000"           "--threads"    --threads 5000 "$W/cases"
 xc "--target gpu"             "gpu"          --target gpu "$W/cases"
 xc "no directory"             "usage"
 xc "missing directory"        "nope"         "$W/nope"

@@ -412,11 +412,12 @@ static void cf_usage(FILE *f) {
         "  --no-fork        run cases in this process (for debuggers; a crash ends the run)\n");
 }
 
-static int cf_int_arg(const char *flag, const char *v, int lo, int *out) {
+static int cf_int_arg(const char *flag, const char *v, int lo, int hi, int *out) {
     char *end;
+    errno = 0;
     long x = v ? strtol(v, &end, 10) : 0;
-    if (!v || *end || x < lo || x > 1 << 20)
-        return cli_fail("conformance", 2, "%s needs an integer >= %d, got '%s'", flag, lo,
+    if (!v || errno || end == v || *end || x < lo || x > hi)
+        return cli_fail("conformance", 2, "%s needs an integer in %d..%d, got '%s'", flag, lo, hi,
                         v ? v : "");
     *out = (int)x;
     return 0;
@@ -437,10 +438,10 @@ int cli_conformance(int argc, char **argv) {
             i++;
             if (strcmp(v, "cpu")) { ts_free(dirs); return cli_fail("conformance", 2, "--target %s: only 'cpu' is available", v); }
         } else if (!strcmp(a, "--threads")) {
-            if ((rc = cf_int_arg(a, v, 1, &run.threads))) { ts_free(dirs); return rc; }
+            if ((rc = cf_int_arg(a, v, 1, TS_MAX_THREADS, &run.threads))) { ts_free(dirs); return rc; }
             i++;
         } else if (!strcmp(a, "--timeout")) {
-            if ((rc = cf_int_arg(a, v, 1, &run.timeout_s))) { ts_free(dirs); return rc; }
+            if ((rc = cf_int_arg(a, v, 1, 1 << 20, &run.timeout_s))) { ts_free(dirs); return rc; }
             i++;
         } else if (a[0] == '-') {
             ts_free(dirs);
