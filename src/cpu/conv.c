@@ -251,6 +251,7 @@ static inline __m512 load_lanes(const float *base, int64_t s, __mmask16 m) {
 typedef struct dw_mask {
     int64_t off;          /* input x of the chunk's first output */
     __mmask16 m[4];       /* lanes that read inside the row, per block */
+    uint32_t m2[4];       /* stride 2: the same lanes spread over 32 inputs */
     bool full;            /* every block wholly inside or wholly unused */
 } dw_mask;
 
@@ -269,14 +270,28 @@ static void dw_masks_init(const cpu_conv_geom *g, dw_mask *tab) {
                 __mmask16 om = lane_mask(0, g->out[2] - ox0 - 16 * q);
                 d->m[q] = lane_mask(lo - 16 * q, hi - 16 * q) & om;
                 d->full &= d->m[q] == om && (om == 0xffff || om == 0);
+                d->m2[q] = 0;
+                for (int l = 0; l < 16; l++)
+                    if (d->m[q] & (1u << l)) d->m2[q] |= 1u << (2 * l);
             }
         }
+}
+
+/* base[2q] for the lanes whose pairs are set in m2 (stride-2 rows). */
+__attribute__((target("avx512f")))
+static inline __m512 load_even(const float *base, uint32_t m2) {
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(m2 & 0xffff), base);
+    __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(m2 >> 16), base + 16);
+    return _mm512_permutex2var_ps(v0, even, v1);
 }
 
 /* Accumulates tap (weight wv, input base) into block b (lanes base[q*s]). */
 #define DW_TAP(b)                                                                             \
     if (mk->m[b])                                                                             \
-        acc##b = _mm512_fmadd_ps(load_lanes(base + 16 * (b) * s, s, mk->m[b]), wv, acc##b);
+        acc##b = _mm512_fmadd_ps(s == 1 ? _mm512_maskz_loadu_ps(mk->m[b], base + 16 * (b))      \
+                                        : load_even(base + 32 * (b), mk->m2[b]),              \
+                                 wv, acc##b);
 #define DW_TAP_FULL1(b) \
     if (mk->m[b]) acc##b = _mm512_fmadd_ps(_mm512_loadu_ps(base + 16 * (b)), wv, acc##b);
 
