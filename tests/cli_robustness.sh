@@ -185,12 +185,30 @@ truncs() {
 # offsets: a spread of cuts through a file of size S (1, 2, ... and around the middle and end).
 cuts() { local s; s=$(stat -c %s "$1"); echo 1 2 4 8 12 16 24 40 64 100 $((s / 3)) $((s / 2)) $((2 * s / 3)) $((s - 7)) $((s - 1)) | tr ' ' '\n' | awk -v s="$s" '$1 > 0 && $1 < s' | sort -un; }
 
+t_sec=$SECONDS
+section() { echo "-- $1 ($((SECONDS - t_sec)) s so far)"; }
+
 # ---- tessera (no subcommand) ----------------------------------------------------------
 xok   "main --help" "$T" --help
 xfail "main: no command" "usage" "" "$T"
 xfail "main: unknown command" "frobnicate" "" "$T" frobnicate
 for c in info asm disasm sim run conformance; do xok "$c --help" "$T" "$c" --help; done
 
+# a report that cannot reach stdout (closed) is a failure, not exit 0
+xclosed() {
+  local name="$1"; shift
+  timeout 30 "$@" >&- 2>"$W/err"; rc=$?
+  if [ $rc -ge 1 ] && [ $rc -lt 124 ] && ! san_report "$W/err" && grep -qiE "standard output|write" "$W/err"; then ok "$name"
+  else bad "$name" "exit $rc; stderr: $(head -c 300 "$W/err" | tr '\n' ' ')"; fi
+}
+xclosed "main --help, stdout closed" "$T" --help
+xclosed "info, stdout closed" "$T" info --target npu-256t --json
+xclosed "disasm, stdout closed" "$T" disasm "$W/gemm.bin"
+xclosed "sim, stdout closed" "$T" sim "$W/gemm.bin" --json
+xclosed "run, stdout closed" "$T" run "$W/model.onnx" --input x="$W/x.npy" --json
+xclosed "conformance, stdout closed" "$T" conformance "$W/cases"
+
+section info
 # ---- info ------------------------------------------------------------------------------
 xok   "info: preset table" "$T" info
 xok   "info: preset by name" "$T" info --target npu-256t --json
@@ -235,6 +253,7 @@ open(sys.argv[2], "w").write(open(sys.argv[1]).read() + "\n".join(lines) + "\n")
 PY
 xfail "info: alias bomb" "bomb.yaml" "" "$T" info --target "$W/bomb.yaml"
 
+section asm
 # ---- asm ---------------------------------------------------------------------------------
 O="$W/o.bin"
 xok   "asm: examples/gemm.s" "$T" asm examples/gemm.s -o "$O"
@@ -277,6 +296,7 @@ xfail "asm: output is a directory" "adir" "" "$T" asm examples/gemm.s -o "$W/adi
 [ -d "$W/adir" ] && ok "asm: -o DIR leaves the directory" || bad "asm: -o DIR leaves the directory" "gone"
 xfail "asm: output under a file" "afile" "$W/afile/o.bin" "$T" asm examples/gemm.s -o "$W/afile/o.bin"
 
+section disasm
 # ---- disasm ------------------------------------------------------------------------------
 O="$W/o.s"
 xok   "disasm: to stdout" "$T" disasm "$W/gemm.bin"
@@ -310,6 +330,7 @@ xfail "disasm: output dir read-only" "$RO" "$RO/o.s" "$T" disasm "$W/gemm.bin" -
 xfail "disasm: output is a directory" "adir" "" "$T" disasm "$W/gemm.bin" -o "$W/adir"
 xfail "disasm: output under a file" "afile" "$W/afile/o.s" "$T" disasm "$W/gemm.bin" -o "$W/afile/o.s"
 
+section sim
 # ---- sim ---------------------------------------------------------------------------------
 C="$W/c.npy"; TR="$W/t.json"
 SIMOK=(--load 0="$W/a.npy" --load 0x10000="$W/b.npy" --dump 0x20000:256x256:int8="$C" --trace "$TR")
@@ -338,6 +359,11 @@ xs "unknown target"          "no-such-chip"  "$W/gemm.bin" "${SIMOK[@]}" --targe
 xs "missing target file"     "nope.yaml"     "$W/gemm.bin" "${SIMOK[@]}" --target "$W/nope.yaml"
 xs "random bytes target"     "random.yaml"   "$W/gemm.bin" "${SIMOK[@]}" --target "$W/random.yaml"
 xs "a model as target"       "model.onnx"    "$W/gemm.bin" "${SIMOK[@]}" --target "$W/model.onnx"
+xs "program for more cores than the chip" "gemm.bin" "$W/gemm.bin" "${SIMOK[@]}" --target edge-4t
+printf 'END\nEND\n' >"$W/two_end.s"
+xs "two ENDs on a core"      "two_end.s"     "$W/two_end.s" "${SIMOK[@]}"
+printf 'MATMUL m=1 k=1 n=1\nFROB\n' >"$W/bad_src.s"
+xs "assembly error in a .s program" "bad_src.s:2:" "$W/bad_src.s" "${SIMOK[@]}"
 xs "reference-only target"   "a100-ref"      "$W/gemm.bin" "${SIMOK[@]}" --target a100-ref
 for v in abc -1 0x 0xZZ 1e3 99999999999999999999999 "" "=$W/a.npy"; do
   xs "--load bad address '$v'" "--load"      "$W/gemm.bin" --load "$v=$W/a.npy" --dump 0x20000:256x256:int8="$C" --trace "$TR"
@@ -368,6 +394,7 @@ xs "--trace to a directory"  "adir"          "$W/gemm.bin" --load 0="$W/a.npy" -
 xs "--trace under a file"    "afile"         "$W/gemm.bin" --load 0="$W/a.npy" --dump 0x20000:256x256:int8="$C" --trace "$W/afile/t.json"
 [ -d "$W/adir" ] && ok "sim: output paths that are directories survive" || bad "sim: output paths that are directories survive" "gone"
 
+section run
 # ---- run ---------------------------------------------------------------------------------
 D="$W/outdir"
 xok   "run: a valid model" "$T" run "$W/model.onnx" --input x="$W/x.npy" --output-dir "$D" --threads 2
@@ -462,6 +489,7 @@ xfail "run: output name taken by a directory" "y.npy" "" "$T" run "$W/model.onnx
 [ -d "$D/y.npy" ] && [ "$(ls -A "$D")" = "y.npy" ] && ok "run: existing output dir untouched" || bad "run: existing output dir untouched" "$(ls -A "$D")"
 rm -rf "$D"
 
+section conformance
 # ---- conformance ---------------------------------------------------------------------------
 # A broken case is a failing case (exit 1, the case named in the report), not a
 # crash: each runs in-process (--no-fork, so a crash would end the command) and
@@ -537,6 +565,7 @@ grep -q "^0 passed, $(ls "$W/cf" | wc -l) failed, 0 skipped" "$W/out" && ok "con
 grep -q "crashed\|timed out\|without a result" "$W/out" && bad "conformance: no broken case crashes a child" "$(grep "crashed\|timed out\|without a result" "$W/out" | head -5)" \
   || ok "conformance: no broken case crashes a child"
 
+section end
 [ "$known" -gt 0 ] && echo "$known known failures (KNOWN_FAILURES in this script)"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
