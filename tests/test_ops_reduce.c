@@ -566,7 +566,22 @@ static double ref_sum_all(const ts_tensor **x, const int64_t *id) {      /* ij->
     return s;
 }
 
+static double ref_attn(const ts_tensor **x, const int64_t *id) {        /* bhid,bhjd->bhij 2x3x4x5, j=6 */
+    double s = 0;
+    for (int d = 0; d < 5; d++)
+        s += F(x[0], ((id[0] * 3 + id[1]) * 4 + id[2]) * 5 + d) * F(x[1], ((id[0] * 3 + id[1]) * 6 + id[3]) * 5 + d);
+    return s;
+}
+static double ref_tmm(const ts_tensor **x, const int64_t *id) {         /* kb,ka->ab: A [7,3], B [7,4] -> [4,3] */
+    double s = 0;
+    for (int k = 0; k < 7; k++) s += F(x[0], k * 3 + id[1]) * F(x[1], k * 4 + id[0]);
+    return s;
+}
+
 TEST(einsum_equations) {
+    check_einsum("bhid,bhjd->bhij", 2, (int[]){4, 4}, (const int64_t[][4]){{2, 3, 4, 5}, {2, 3, 6, 5}}, 4,
+                 (int64_t[]){2, 3, 4, 6}, ref_attn);
+    check_einsum("kb,ka->ab", 2, (int[]){2, 2}, (const int64_t[][4]){{7, 3}, {7, 4}}, 2, (int64_t[]){4, 3}, ref_tmm);
     check_einsum("ij,jk->ik", 2, (int[]){2, 2}, (const int64_t[][4]){{3, 4}, {4, 5}}, 2, (int64_t[]){3, 5}, ref_matmul);
     check_einsum("ij,jk", 2, (int[]){2, 2}, (const int64_t[][4]){{3, 4}, {4, 5}}, 2, (int64_t[]){3, 5}, ref_matmul);
     check_einsum("bij, bjk -> bik", 2, (int[]){3, 3}, (const int64_t[][4]){{2, 3, 4}, {2, 4, 5}}, 3,

@@ -217,6 +217,43 @@ TEST(add_with_symbolic_batch_matches_scalar) {
     tessera_session_free(s); tessera_model_free(m); tessera_device_close(d);
 }
 
+/* Fails the n-th allocation of a whole open/load/create/set/run/get flow,
+ * for every n: each call fails cleanly with a message or succeeds with the
+ * right answer (and, under SANITIZE=address, nothing leaks). */
+TEST(allocation_failures_fail_cleanly) {
+    if (!tm_have("Add")) return;
+    tm_setup();
+    tm_io in[2] = {{"a", 2, {0, 4}, {"batch", NULL}}, {"b", 2, {0, 4}, {"batch", NULL}}};
+    tm_io out[1] = {{"sum", 2, {0, 4}, {"batch", NULL}}};
+    tm_write_model(tm_path("add_oom.onnx"), "Add", in, 2, out, 1);
+    tessera_tensor *a = tm_random(2, (int64_t[]){2, 4}), *b = tm_random(2, (int64_t[]){2, 4});
+    int ok_runs = 0;
+    for (long n = 0; n < 400; n++) {
+        tessera_device *d = NULL; tessera_model *m = NULL; tessera_session *s = NULL;
+        const tessera_tensor *y = NULL;
+        ts_alloc_fail_after(n);
+        tessera_status st = tessera_device_open("cpu", &(tessera_device_options){.threads = 2}, &d);
+        if (!st) st = tessera_model_load(tm_path("add_oom.onnx"), &m);
+        if (!st) st = tessera_session_create(d, m, NULL, &s);
+        if (!st) st = tessera_session_set_input(s, "a", a);
+        if (!st) st = tessera_session_set_input(s, "b", b);
+        if (!st) st = tessera_session_run(s);
+        if (!st) st = tessera_session_get_output(s, "sum", &y);
+        ts_alloc_fail_after(-1);
+        if (st) {
+            CHECK_MSG(tessera_last_error()[0], "allocation %ld: status %d without a message", n, st);
+        } else {
+            const float *pa = tessera_tensor_data(a), *pb = tessera_tensor_data(b);
+            const float *py = tessera_tensor_data(y);
+            for (int i = 0; i < 8; i++) CHECK_NEAR(py[i], pa[i] + pb[i], 1e-6);
+            ok_runs++;
+        }
+        tessera_session_free(s); tessera_model_free(m); tessera_device_close(d);
+    }
+    CHECK(ok_runs > 0);   /* the flow needs fewer than 400 allocations */
+    tessera_tensor_free(a); tessera_tensor_free(b);
+}
+
 /* ---- executor -------------------------------------------------------------------- */
 
 /* x -> Relu -> Add(., x) -> Relu -> Add(., x) ... : n nodes, all in-graph. */

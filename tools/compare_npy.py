@@ -32,7 +32,9 @@ def main():
         g, r = got.astype(np.float64), ref.astype(np.float64)
         err = np.linalg.norm(g - r) / max(np.linalg.norm(r), 1e-12)
         good = bool(err <= tol)
-        print(f"  {name}: relative L2 error {err:.3g} (tolerance {tol:g}){'' if good else '  MISMATCH'}")
+        mad = float(np.max(np.abs(g - r))) if g.size else 0.0
+        print(f"  {name}: relative L2 error {err:.3g} (tolerance {tol:g}), max abs diff {mad:.3g}"
+              f"{'' if good else '  MISMATCH'}")
         ok = ok and good
     sys.exit(0 if ok else 1)
 

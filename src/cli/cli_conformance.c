@@ -73,10 +73,12 @@ static void cf_set(cf_result *r, char kind, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* A failing call: skip if Tessera lacks a feature, fail otherwise. */
+/* A failing call: skip if Tessera lacks a feature, fail otherwise. The
+ * case dir is already on the line: a leading ".../model.onnx: " goes. */
 static void cf_from_status(cf_result *r, tessera_status st, const char *where) {
-    cf_set(r, st == TESSERA_ERR_UNSUPPORTED ? CF_SKIP : CF_FAIL, "%s: %s", where,
-           tessera_last_error());
+    const char *msg = tessera_last_error(), *cut = strstr(msg, "model.onnx: ");
+    if (cut && !memchr(msg, ' ', (size_t)(cut - msg))) msg = cut + strlen("model.onnx: ");
+    cf_set(r, st == TESSERA_ERR_UNSUPPORTED ? CF_SKIP : CF_FAIL, "%s: %s", where, msg);
 }
 
 static bool cf_is_float(tessera_dtype t) {

@@ -72,11 +72,12 @@ static bool run_parse_int(const char *v, int lo, int *out) {
     return true;
 }
 
-/* An option's value: "--flag=value" or "--flag value". */
+/* An option's value: "--flag=value" or "--flag value" (not "--flag --other"). */
 static const char *run_value(int argc, char **argv, int *i, const char *flag) {
     size_t n = strlen(flag);
     if (!strncmp(argv[*i], flag, n) && argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (!strcmp(argv[*i], flag) && *i + 1 < argc) return argv[++*i];
+    if (!strcmp(argv[*i], flag) && *i + 1 < argc && strncmp(argv[*i + 1], "--", 2))
+        return argv[++*i];
     return NULL;
 }
 
@@ -110,11 +111,15 @@ static int run_parse_one(int argc, char **argv, int *i, run_args *a) {
     const char *arg = argv[*i], *v;
     if (!strcmp(arg, "--json")) { a->json = true; return 0; }
     if ((v = run_value(argc, argv, i, "--input"))) {
+        const char *eq = strchr(v, '=');
+        if (!v[0] || eq == v || (eq && !eq[1]))
+            return run_bad("--input", v, "NAME=FILE (or FILE for a one-input model)");
         if (a->n_in == RUN_MAX_INPUTS) return cli_fail("run", 2, "more than %d --input flags", RUN_MAX_INPUTS);
         a->in_spec[a->n_in++] = v;
         return 0;
     }
-    if ((v = run_value(argc, argv, i, "--output-dir"))) { a->out_dir = v; return 0; }
+    if ((v = run_value(argc, argv, i, "--output-dir")))
+        return (a->out_dir = v)[0] ? 0 : run_bad("--output-dir", v, "a directory");
     if ((v = run_value(argc, argv, i, "--target"))) { a->target = v; return 0; }
     if ((v = run_value(argc, argv, i, "--dump-ir"))) { a->dump_ir = v; return 0; }
     if ((v = run_value(argc, argv, i, "--threads")))

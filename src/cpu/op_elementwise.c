@@ -154,17 +154,29 @@ EW_F32_VEC(sub_f32, -)
 EW_F32_VEC(mul_f32, *)
 EW_F32_VEC(div_f32, /)
 
-#define EW_F32_SCALAR(NAME, EXPR)                                                   \
+
+/* Branch-free rows for selects: o = f(a, b) on vectors, rows as above. */
+#define EW_F32_SEL(NAME, VEXPR)                                                     \
     static void NAME(float *o, const float *a, int64_t sa, const float *b, int64_t sb, \
                      int64_t n) {                                                   \
-        for (int64_t i = 0; i < n; i++) {                                           \
-            float x = a[i * sa], y = b[i * sb];                                     \
-            o[i] = (EXPR);                                                          \
+        const cpu_ew_v4 zero = cpu_ew_splat(0.0f);                                  \
+        (void)zero;                                                                 \
+        int64_t i = 0;                                                              \
+        for (; i + 4 <= n; i += 4) {                                                \
+            cpu_ew_v4 x = sa ? cpu_ew_ld(a + i) : cpu_ew_splat(a[0]);               \
+            cpu_ew_v4 y = sb ? cpu_ew_ld(b + i) : cpu_ew_splat(b[0]);               \
+            cpu_ew_st(o + i, (VEXPR));                                              \
+        }                                                                           \
+        for (; i < n; i++) {                                                        \
+            cpu_ew_v4 x = cpu_ew_splat(a[i * sa]), y = cpu_ew_splat(b[i * sb]);     \
+            cpu_ew_v4 r = (VEXPR);                                                  \
+            o[i] = r[0];                                                            \
         }                                                                           \
     }
-EW_F32_SCALAR(max_f32, (isnan(x) || isnan(y)) ? NAN : (x > y ? x : y))
-EW_F32_SCALAR(min_f32, (isnan(x) || isnan(y)) ? NAN : (x < y ? x : y))
-EW_F32_SCALAR(prelu_f32, x < 0 ? x * y : x)
+/* NaN in either operand propagates (numpy maximum/minimum). */
+EW_F32_SEL(max_f32, cpu_ew_sel((x != x) | (x > y), x, y))
+EW_F32_SEL(min_f32, cpu_ew_sel((x != x) | (x < y), x, y))
+EW_F32_SEL(prelu_f32, cpu_ew_sel(x < zero, x * y, x))
 
 /* x^2 and sqrt are what Pow is mostly used for in models (norms, RMS). */
 static void pow_f32(float *o, const float *a, int64_t sa, const float *b, int64_t sb, int64_t n) {

@@ -84,20 +84,51 @@ static double gelu_d(double x, const ew_uprm *p) {
         (void)p;                                                             \
         for (int64_t i = 0; i < n; i++) { float x = in[i]; o[i] = (EXPR); }  \
     }
-UF32(abs_f32, fabsf(x))
-UF32(neg_f32, -x)
 UF32(sqrt_f32, sqrtf(x))
-UF32(exp_f32, expf(x))
 UF32(log_f32, logf(x))
-UF32(recip_f32, 1.0f / x)
-UF32(tanh_f32, tanhf(x))
 UF32(erf_f32, erff(x))
-UF32(sigmoid_f32, 1.0f / (1.0f + expf(-x)))
-UF32(relu_f32, x > 0 ? x : 0.0f)
-UF32(leaky_f32, x < 0 ? (float)p->alpha * x : x)
-UF32(hsig_f32, fmaxf(0.0f, fminf(1.0f, (float)p->alpha * x + (float)p->beta)))
-UF32(hswish_f32, x * fmaxf(0.0f, fminf(1.0f, x * (1.0f / 6.0f) + 0.5f)))
 #undef UF32
+
+/* Branch-free vector rows; the tail goes through a zero-padded vector. */
+#define UV4(NAME, SETUP, VEXPR)                                              \
+    static void NAME(float *o, const float *in, int64_t n, const ew_uprm *p) { \
+        (void)p;                                                             \
+        const cpu_ew_v4 zero = cpu_ew_splat(0.0f), one = cpu_ew_splat(1.0f); \
+        (void)zero; (void)one;                                               \
+        SETUP;                                                               \
+        int64_t i = 0;                                                       \
+        for (; i + 4 <= n; i += 4) {                                         \
+            cpu_ew_v4 x = cpu_ew_ld(in + i);                                 \
+            cpu_ew_st(o + i, (VEXPR));                                       \
+        }                                                                    \
+        if (i < n) {                                                         \
+            float t[4] = {0, 0, 0, 0};                                       \
+            memcpy(t, in + i, sizeof(float) * (size_t)(n - i));              \
+            cpu_ew_v4 x = cpu_ew_ld(t);                                      \
+            cpu_ew_st(t, (VEXPR));                                           \
+            memcpy(o + i, t, sizeof(float) * (size_t)(n - i));              \
+        }                                                                    \
+    }
+
+static inline cpu_ew_v4 ew_clamp01(cpu_ew_v4 v) {
+    const cpu_ew_v4 zero = cpu_ew_splat(0.0f), one = cpu_ew_splat(1.0f);
+    v = cpu_ew_sel(v < zero, zero, v);
+    return cpu_ew_sel(v > one, one, v);
+}
+
+UV4(abs_f32, , (cpu_ew_v4)((cpu_ew_v4i)x & 0x7fffffff))
+UV4(neg_f32, , -x)
+UV4(recip_f32, , one / x)
+UV4(relu_f32, , cpu_ew_sel(x < zero, zero, x))
+UV4(leaky_f32, const cpu_ew_v4 a = cpu_ew_splat((float)p->alpha), cpu_ew_sel(x < zero, a * x, x))
+UV4(hsig_f32, const cpu_ew_v4 a = cpu_ew_splat((float)p->alpha); const cpu_ew_v4 b = cpu_ew_splat((float)p->beta),
+    ew_clamp01(a * x + b))
+UV4(hswish_f32, const cpu_ew_v4 s = cpu_ew_splat(1.0f / 6.0f); const cpu_ew_v4 h = cpu_ew_splat(0.5f),
+    x * ew_clamp01(x * s + h))
+UV4(exp_f32, , cpu_ew_exp_v4(x))
+UV4(sigmoid_f32, , one / (one + cpu_ew_exp_v4(-x)))
+UV4(tanh_f32, , cpu_ew_tanh_v4(x))
+#undef UV4
 
 static void gelu_f32(float *o, const float *in, int64_t n, const ew_uprm *p) {
     if (p->tanh_approx) {
@@ -239,7 +270,14 @@ static void ew_clip_range(void *arg, int64_t b, int64_t e) {
     if (c->x->dtype == TS_F32) {
         const float *x = c->x->data;
         float *y = c->y->data, lo = (float)c->lo.f, hi = (float)c->hi.f;
-        for (int64_t i = b; i < e; i++) {
+        const cpu_ew_v4 vlo = cpu_ew_splat(lo), vhi = cpu_ew_splat(hi);
+        int64_t i = b;
+        for (; i + 4 <= e; i += 4) {   /* NaN stays NaN: both tests are false */
+            cpu_ew_v4 v = cpu_ew_ld(x + i);
+            v = cpu_ew_sel(v < vlo, vlo, v);
+            cpu_ew_st(y + i, cpu_ew_sel(v > vhi, vhi, v));
+        }
+        for (; i < e; i++) {
             float v = x[i] < lo ? lo : x[i];
             y[i] = v > hi ? hi : v;
         }

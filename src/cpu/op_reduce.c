@@ -60,9 +60,22 @@ static void rd_inner(const rd_job *j, int64_t xoff, int64_t ooff, int64_t n) {
     double *acc = j->acc;
     if (j->red[d]) {
         double s = j->shift ? j->shift[ooff] : 0, a = acc[ooff];
-        if (j->xf && op == RD_SUM) {
+        if (j->xf && (op == RD_SUM || op == RD_MEAN || op == RD_SUMSQ || op == RD_L2)) {
+            /* four independent chains: an add's latency no longer bounds the loop */
             const float *x = j->xf + xoff;
-            for (int64_t i = 0; i < n; i++) a += x[i];
+            bool sq = op == RD_SUMSQ || op == RD_L2;
+            double c[4] = {0, 0, 0, 0};
+            int64_t i = 0;
+            if (sq) {
+                for (; i + 4 <= n; i += 4)
+                    for (int k = 0; k < 4; k++) c[k] += (double)x[i + k] * x[i + k];
+                for (; i < n; i++) c[0] += (double)x[i] * x[i];
+            } else {
+                for (; i + 4 <= n; i += 4)
+                    for (int k = 0; k < 4; k++) c[k] += x[i + k];
+                for (; i < n; i++) c[0] += x[i];
+            }
+            a += (c[0] + c[1]) + (c[2] + c[3]);
         } else {
             for (int64_t i = 0; i < n; i++) a = rd_comb(op, a, RD_X(j, xoff + i), s);
         }

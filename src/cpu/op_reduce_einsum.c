@@ -5,7 +5,13 @@
  * carrying that label (so a repeated label walks the diagonal), 0 where the
  * label is absent or broadcast. The output's labels are walked, split across
  * threads, and for each output element the summed labels are walked,
- * multiplying the operands in double. */
+ * multiplying the operands in double.
+ *
+ * Two float32 operands whose labels each sit in exactly one role (batch:
+ * both inputs and the output; M: A and output; N: B and output; K: both
+ * inputs only) are a batched matrix product: A and B are copied into
+ * [batch, M, K] and [batch, K, N] order, multiplied by cpu_sgemm, and the
+ * [batch, M, N] result is copied into the output's label order. */
 #include "cpu/op_reduce.h"
 #include "ir/op_reduce.h"
 
@@ -61,11 +67,109 @@ static void es_strides(const ts_tensor *x, const ir_einsum *e, int k, int64_t *s
     }
 }
 
+/* ---- the batched-GEMM path --------------------------------------------- */
+
+/* dst (contiguous over dims) = src read through per-dim strides. */
+static void es_gather(float *dst, const float *src, int rank, const int64_t *dims, const int64_t *st) {
+    int64_t total = ts_shape_numel(rank, dims), idx[IR_EINSUM_LABELS] = {0}, off = 0;
+    for (int64_t i = 0; i < total; i++) {
+        dst[i] = src[off];
+        for (int d = rank - 1; d >= 0; d--) {
+            off += st[d];
+            if (++idx[d] < dims[d]) break;
+            off -= st[d] * dims[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+enum { ES_BATCH, ES_M, ES_N, ES_K, ES_ROLES };
+
+typedef struct es_gemm_plan {
+    int n[ES_ROLES], lab[ES_ROLES][IR_EINSUM_LABELS];
+    int64_t size[ES_ROLES];
+} es_gemm_plan;
+
+/* False when some label is not a clean batch/M/N/K role (repeated in an
+ * operand, broadcast, or summed within one operand). */
+static bool es_gemm_plan_make(const ir_einsum *e, const ts_tensor **in, es_gemm_plan *p) {
+    int cnt[2][IR_EINSUM_LABELS] = {{0}};
+    bool in_out[IR_EINSUM_LABELS] = {false};
+    for (int k = 0; k < 2; k++)
+        for (int d = 0; d < e->rank[k]; d++) {
+            int l = e->labels[k][d];
+            if (++cnt[k][l] > 1 || in[k]->dims[d] != e->size[l]) return false;
+        }
+    for (int d = 0; d < e->out_rank; d++) in_out[e->out_labels[d]] = true;
+    memset(p, 0, sizeof *p);
+    for (int r = 0; r < ES_ROLES; r++) p->size[r] = 1;
+    for (int l = 0; l < IR_EINSUM_LABELS; l++) {
+        bool a = cnt[0][l], b = cnt[1][l], o = in_out[l];
+        if (!a && !b) continue;
+        int role = a && b ? (o ? ES_BATCH : ES_K) : (!o ? -1 : a ? ES_M : ES_N);
+        if (role < 0) return false;
+        p->lab[role][p->n[role]++] = l;
+        p->size[role] *= e->size[l];
+    }
+    return true;
+}
+
+/* Dims and strides of operand k read in the label order of roles r0, r1, r2. */
+static int es_view(const ir_einsum *e, const ts_tensor *x, int k, const es_gemm_plan *p,
+                   const int *roles, int64_t *dims, int64_t *st) {
+    int64_t lst[IR_EINSUM_LABELS];
+    int n = 0;
+    (void)k;
+    int64_t s = 1;
+    memset(lst, 0, sizeof lst);
+    for (int d = x->rank - 1; d >= 0; d--) { lst[e->labels[k][d]] = s; s *= x->dims[d]; }
+    for (int r = 0; r < 3; r++)
+        for (int i = 0; i < p->n[roles[r]]; i++) {
+            int l = p->lab[roles[r]][i];
+            dims[n] = e->size[l];
+            st[n++] = lst[l];
+        }
+    return n;
+}
+
+static ts_status es_run_gemm(cpu_ctx *ctx, const ir_einsum *e, const es_gemm_plan *p,
+                             const ts_tensor **in, ts_tensor *out) {
+    int64_t B = p->size[ES_BATCH], M = p->size[ES_M], N = p->size[ES_N], K = p->size[ES_K];
+    int64_t nA = B * M * K, nB = B * K * N, nC = B * M * N;
+    float *buf = ts_malloc(sizeof(float) * (size_t)(nA + nB + nC) + 1);
+    if (!buf) return TS_ERR_NOMEM;
+    float *A = buf, *Bm = buf + nA, *C = Bm + nB;
+    int64_t dims[IR_EINSUM_LABELS], st[IR_EINSUM_LABELS];
+    int r = es_view(e, in[0], 0, p, (int[]){ES_BATCH, ES_M, ES_K}, dims, st);
+    es_gather(A, in[0]->data, r, dims, st);
+    r = es_view(e, in[1], 1, p, (int[]){ES_BATCH, ES_K, ES_N}, dims, st);
+    es_gather(Bm, in[1]->data, r, dims, st);
+    if (K == 0) memset(C, 0, sizeof(float) * (size_t)nC);
+    for (int64_t b = 0; b < B && K > 0 && M > 0 && N > 0; b++)
+        cpu_sgemm(ctx, false, false, M, N, K, 1.0f, A + b * M * K, K, Bm + b * K * N, N, 0.0f, C + b * M * N, N);
+    /* C's strides per label ([batch, M, N] contiguous), read in output order */
+    int64_t cst[IR_EINSUM_LABELS] = {0}, s = 1;
+    int roles[3] = {ES_BATCH, ES_M, ES_N};
+    for (int ri = 2; ri >= 0; ri--)
+        for (int i = p->n[roles[ri]] - 1; i >= 0; i--) {
+            int l = p->lab[roles[ri]][i];
+            cst[l] = s;
+            s *= e->size[l];
+        }
+    for (int d = 0; d < e->out_rank; d++) { dims[d] = e->size[e->out_labels[d]]; st[d] = cst[e->out_labels[d]]; }
+    es_gather(out->data, C, e->out_rank, dims, st);
+    ts_free(buf);
+    return TS_OK;
+}
+
 CPU_RD_KERNEL(cpu_rd_run_einsum) {
     (void)n_out;
     ir_einsum e;
     ts_status st = ir_einsum_parse(n, in, n_in, &e);
     if (st) return st;
+    es_gemm_plan plan;
+    if (n_in == 2 && in[0]->dtype == TS_F32 && out[0]->dtype == TS_F32 && es_gemm_plan_make(&e, in, &plan))
+        return es_run_gemm(ctx, &e, &plan, in, out[0]);
     es_job *j = ts_calloc(1, sizeof *j);
     if (!j) return TS_ERR_NOMEM;
     j->n_in = n_in;

@@ -56,16 +56,30 @@ static void sm_row_f32(int kind, const float *x, float *y, int64_t n) {
         for (int64_t i = 0; i < n; i++) y[i] = i == arg ? 1.0f : 0.0f;
         return;
     }
-    float sum = 0;
+    /* y = exp(x - max) four lanes at a time; the tail through a padded vector */
+    const cpu_ew_v4 vmx = cpu_ew_splat(mx);
+    cpu_ew_v4 acc = cpu_ew_splat(0.0f);
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        cpu_ew_v4 e = cpu_ew_exp_v4(cpu_ew_ld(x + i) - vmx);
+        acc += e;
+        if (kind == SM_SOFT) cpu_ew_st(y + i, e);
+    }
+    float sum = acc[0] + acc[1] + acc[2] + acc[3];
+    if (i < n) {
+        float t[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+        memcpy(t, x + i, sizeof(float) * (size_t)(n - i));
+        cpu_ew_v4 e = cpu_ew_exp_v4(cpu_ew_ld(t) - vmx);
+        sum += e[0] + e[1] + e[2] + e[3];
+        if (kind == SM_SOFT) { cpu_ew_st(t, e); memcpy(y + i, t, sizeof(float) * (size_t)(n - i)); }
+    }
     if (kind == SM_LOG) {
-        for (int64_t i = 0; i < n; i++) sum += expf(x[i] - mx);
         float l = logf(sum);
-        for (int64_t i = 0; i < n; i++) y[i] = x[i] - mx - l;
+        for (int64_t k = 0; k < n; k++) y[k] = x[k] - mx - l;
         return;
     }
-    for (int64_t i = 0; i < n; i++) { y[i] = expf(x[i] - mx); sum += y[i]; }
     float inv = 1.0f / sum;
-    for (int64_t i = 0; i < n; i++) y[i] *= inv;
+    for (int64_t k = 0; k < n; k++) y[k] *= inv;
 }
 
 /* Rows [b, e) of outer*inner rows; row r = (o, i), elements strided by inner. */

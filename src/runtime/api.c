@@ -211,14 +211,22 @@ void tessera_session_free(tessera_session *s) {
     ts_free(s);
 }
 
-/* Takes ownership of g. */
+static const char *api_unsupported(void *ctx, const ir_node *n) {
+    rt_device *d = ctx;
+    return d->unsupported(d, n);
+}
+
+/* Takes ownership of g. Every op is checked before the device sees the
+ * graph, so one message lists all that it lacks. */
 static ts_status api_session_new(tessera_device *d, ir_graph *g, const rt_prepare_options *po,
                                  tessera_session *s) {
     s->dev = d;
     s->inputs = ts_calloc((size_t)s->n_in + 1, sizeof *s->inputs);
     s->outputs = ts_calloc((size_t)s->n_out + 1, sizeof *s->outputs);
-    if (!s->inputs || !s->outputs) { ir_graph_free(g); return TS_ERR_NOMEM; }
-    ts_status st = d->rt->prepare(d->rt, g, po, &s->prog);
+    ts_status st = s->inputs && s->outputs ? TS_OK : TS_ERR_NOMEM;
+    if (!st && d->rt->unsupported) st = rt_check_ops(g, api_unsupported, d->rt, d->rt->name);
+    if (st) { ir_graph_free(g); return st; }
+    st = d->rt->prepare(d->rt, g, po, &s->prog);
     if (st || !d->rt->program_graph) return st;
     /* the device binds inputs by position: passes must keep the signature */
     const ir_graph *pg = d->rt->program_graph(d->rt, s->prog);

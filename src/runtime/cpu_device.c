@@ -83,7 +83,6 @@ static ts_status cpu_prepare(rt_device *d, ir_graph *g, const rt_prepare_options
                              rt_program **out) {
     *out = NULL;
     ts_status st = cpu_check_dump_name(opt ? opt->dump_ir : NULL);
-    if (!st) st = rt_check_ops(g, cpu_check, d, d->name);
     if (!st) st = ir_resolve_ops(g);
     if (!st) {
         ir_set_const_evaluator(cpu_fold_eval, NULL);

@@ -47,9 +47,9 @@ struct rt_device {
     void       *context;                 /* the device's own state */
     int         threads;
 
-    /* (optional) Why node n cannot run here, or NULL if it can. NULL entry:
-     * every node the IR knows is supported. prepare() calls it for every node
-     * and reports all misses in one message. */
+    /* (optional) Why node n cannot run here, or NULL if it can. The runtime
+     * asks it about every node before prepare() and reports all misses in
+     * one message. NULL entry: prepare() alone decides. */
     const char *(*unsupported)(rt_device *d, const ir_node *n);
     /* Takes ownership of g (freed even on failure), checks, optimizes and
      * plans it. */
