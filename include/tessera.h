@@ -20,8 +20,9 @@
  *
  * Every call that can fail returns a tessera_status (0 = TESSERA_OK) and
  * leaves a message naming the cause (file, input, node, flag) in
- * tessera_last_error(), one per thread. Objects are not thread-safe: use one
- * session per thread.
+ * tessera_last_error(), one per thread. Objects are not thread-safe: a
+ * device and its sessions belong to one thread at a time (the device's worker
+ * threads run one node at a time); open one device per application thread.
  *
  * Devices: "cpu" (host kernels, the reference; option threads). Other
  * devices (the NPU simulator, "npu-256t" etc.) plug in behind the same calls.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs ONNX models built independently of Tessera (tools/make_models.py: CNN,
-# MobileNetV3 block, transformer block, FPN, embedding, QDQ, dynamic batch;
+# MobileNetV3 block, transformer block, FPN, embedding, QDQ, dynamic batch at
+# batch sizes 3 and 5;
 # fresh random weights and inputs each run, seed printed) on Tessera's CPU
 # device and on onnxruntime-node, and requires every output within 1e-4
 # relative L2 error. Skips (with the reason) when node or onnxruntime-node is
@@ -12,7 +13,7 @@ BUILD="${1:-build}"
 CACHE="${TESSERA_CACHE:-$HOME/.cache/tessera}"
 TOL=1e-4
 cd "$(dirname "$0")/.."
-n_models=7
+n_models=8
 if ! command -v node >/dev/null || [ ! -f "$CACHE/node_modules/onnxruntime-node/package.json" ]; then
   echo "ort_compare: skipped: node or $CACHE/node_modules/onnxruntime-node missing (run scripts/setup.sh)"
   echo "0 passed, 0 failed, $n_models skipped"; exit 0

@@ -714,4 +714,68 @@ TEST(legacy_broadcast_opset6) {
     ts_tensor_free(a); ts_tensor_free(b);
 }
 
+/* Random dtypes, shapes (incl. rank 0 and zero-size dims), input values and
+ * attributes for every op of both tables: inference may refuse, but nothing
+ * may crash or trip the sanitizers, and an accepted node must run. */
+static void fuzz_attrs(ir_node *n) {
+    static const char *eqs[] = {"ij,jk->ik", "ii", "...i,...i", "i,j", "a...->...", "ij->ji", "bij,bjk->bik", "..."};
+    static const char *dirs[] = {"LEFT", "RIGHT", "UP"};
+    if (th_rand_int(0, 1)) ir_node_set_int(n, "axis", th_rand_int(-5, 5));
+    if (th_rand_int(0, 1)) {
+        int64_t ax[3] = {th_rand_int(-4, 4), th_rand_int(-4, 4), th_rand_int(-4, 4)};
+        ir_node_set_ints(n, "axes", ax, th_rand_int(0, 3));
+    }
+    const char *ints[] = {"keepdims", "k", "to", "fmod", "select_last_index", "largest", "sorted", "upper",
+                          "exclusive", "reverse", "noop_with_empty_axes", "broadcast", "detect_negative"};
+    for (size_t i = 0; i < TS_ARRAY_LEN(ints); i++)
+        if (th_rand_int(0, 2) == 0) ir_node_set_int(n, ints[i], th_rand_int(-2, 17));
+    if (th_rand_int(0, 1)) ir_node_set_float(n, "alpha", th_rand_float(-2, 2));
+    if (th_rand_int(0, 1)) ir_node_set_string(n, "direction", dirs[th_rand_int(0, 2)]);
+    if (th_rand_int(0, 3)) ir_node_set_string(n, "equation", eqs[th_rand_int(0, (int)TS_ARRAY_LEN(eqs) - 1)]);
+    if (th_rand_int(0, 1)) ir_node_set_string(n, "approximate", th_rand_int(0, 1) ? "tanh" : "none");
+}
+
+static ts_tensor *fuzz_tensor(void) {
+    static const ts_dtype dts[] = {TS_F32, TS_F64, TS_F16, TS_BF16, TS_I32, TS_I64, TS_U8, TS_I8, TS_BOOL, TS_U64};
+    int rank = th_rand_int(0, 4);
+    int64_t dims[4];
+    for (int d = 0; d < rank; d++) dims[d] = th_rand_int(0, 7) == 0 ? 0 : th_rand_int(1, 4);
+    ts_tensor *t = ts_tensor_new(dts[th_rand_int(0, (int)TS_ARRAY_LEN(dts) - 1)], rank, dims);
+    for (int64_t i = 0; i < ts_tensor_numel(t); i++) ts_tensor_set(t, i, th_rand_int(-3, 3));
+    return t;
+}
+
+TEST(fuzz_every_op_no_crash) {
+    const cpu_kernel *tabs[] = {cpu_kernels_elementwise, cpu_kernels_reduce};
+    int ran = 0, refused = 0;
+    for (int t = 0; t < 2; t++)
+        for (const cpu_kernel *k = tabs[t]; k->op_type; k++) {
+            const ir_opdef *def = ir_op_find("", k->op_type);
+            CHECK_MSG(def != NULL, "%s has a kernel but no opdef", k->op_type);
+            if (!def) continue;
+            for (int iter = 0; iter < 60; iter++) {
+                int max_in = def->max_inputs < 0 ? 4 : def->max_inputs;
+                int n_in = th_rand_int(def->min_inputs, max_in), n_out = def->max_outputs;
+                ts_tensor *x[4] = {NULL};
+                ts_tensor *first = fuzz_tensor();
+                for (int i = 0; i < n_in; i++) {
+                    /* often reuse the first input's dtype/shape so more nodes get past inference */
+                    x[i] = i && th_rand_int(0, 1) ? ts_tensor_clone(first) : (i ? fuzz_tensor() : first);
+                }
+                ir_graph *g;
+                ir_node *n = oh_node(&g, k->op_type, n_in, n_out);
+                fuzz_attrs(n);
+                ts_tensor *out[4] = {NULL};
+                ts_status st = oh_run(n, th_rand_int(6, 21), (const ts_tensor **)x, n_in, out, n_out);
+                if (st == TS_OK) ran++; else refused++;
+                CHECK_MSG(st == TS_OK || strlen(ts_last_error()) > 0, "%s: failure without a message", k->op_type);
+                oh_free(out, n_out);
+                ir_graph_free(g);
+                for (int i = 0; i < n_in; i++) ts_tensor_free(x[i]);
+            }
+        }
+    printf("fuzz: %d nodes ran, %d refused by inference or kernels\n", ran, refused);
+    CHECK(ran > 1000);
+}
+
 TEST_MAIN()

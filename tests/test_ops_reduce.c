@@ -297,6 +297,10 @@ TEST(softmax_logsoftmax_hardmax) {
     check_softmax("Softmax", x, -1, 13);
     check_softmax("LogSoftmax", x, 1, 13);
     ts_tensor_free(x);
+    /* a middle axis with more than one block of columns (and a ragged one) */
+    x = oh_rand(TS_F32, 3, (int64_t[]){2, 7, 301}, -3, 3);
+    for (int o = 0; o < 3; o++) check_softmax(ops[o], x, 1, 13);
+    ts_tensor_free(x);
     /* float64 goes through the generic path */
     x = oh_rand(TS_F64, 2, (int64_t[]){4, 6}, -3, 3);
     ir_graph *g;
@@ -598,8 +602,53 @@ TEST(einsum_equations) {
     check_einsum("ij->", 1, (int[]){2}, (const int64_t[][4]){{3, 4}}, 0, NULL, ref_sum_all);
 }
 
+/* Bad attributes and inputs of the other reduce ops: messages, no crashes. */
+TEST(reduce_family_bad_inputs) {
+    ts_tensor *x = oh_rand(TS_F32, 2, (int64_t[]){3, 4}, -1, 1);
+    ts_tensor *k9 = oh_scalar_i64(9), *kneg = oh_scalar_i64(-1);
+    ts_tensor *ax5 = oh_scalar_i64(5);
+    struct { const char *op; const char *attr; int64_t v; int n_in; const ts_tensor *in1; int n_out; const char *msg; } cases[] = {
+        {"ArgMax", "axis", 2, 1, NULL, 1, "axis"},
+        {"Softmax", "axis", -3, 1, NULL, 1, "axis"},
+        {"TopK", "axis", 0, 2, NULL, 2, "k = 9"},
+        {"TopK", "axis", 0, 2, NULL, 2, "k = -1"},
+        {"CumSum", NULL, 0, 2, NULL, 1, "axis"},
+        {"Trilu", NULL, 0, 2, NULL, 1, "int64"},
+    };
+    cases[2].in1 = k9;
+    cases[3].in1 = kneg;
+    cases[4].in1 = ax5;
+    cases[5].in1 = x;   /* k must be a scalar */
+    for (size_t i = 0; i < TS_ARRAY_LEN(cases); i++) {
+        ir_graph *g;
+        ir_node *n = oh_node(&g, cases[i].op, cases[i].n_in, cases[i].n_out);
+        if (cases[i].attr) ir_node_set_int(n, cases[i].attr, cases[i].v);
+        const ts_tensor *in[2] = {x, cases[i].in1};
+        ts_tensor *out[2];
+        CHECK_MSG(oh_run(n, 14, in, cases[i].n_in, out, cases[i].n_out) == TS_ERR_INVALID, "case %zu", i);
+        CHECK_MSG(strstr(ts_last_error(), cases[i].msg) && strstr(ts_last_error(), "n0"), "case %zu: %s", i, ts_last_error());
+        ir_graph_free(g);
+    }
+    /* OneHot: depth must be >= 1, values two elements */
+    ts_tensor *idx = oh_rand(TS_I64, 1, (int64_t[]){4}, 0, 3);
+    ts_tensor *d0 = oh_from(TS_F32, 0, NULL, (double[]){0}), *vals = oh_from(TS_F32, 1, (int64_t[]){3}, (double[]){0, 1, 2});
+    ts_tensor *d3 = oh_from(TS_F32, 0, NULL, (double[]){3});
+    ir_graph *g;
+    ir_node *n = oh_node(&g, "OneHot", 3, 1);
+    const ts_tensor *in3[3] = {idx, d0, vals};
+    ts_tensor *out[1];
+    CHECK(oh_run(n, 11, in3, 3, out, 1) == TS_ERR_INVALID);
+    in3[1] = d3;
+    CHECK(oh_run(n, 11, in3, 3, out, 1) == TS_ERR_INVALID);
+    CHECK(strstr(ts_last_error(), "2 elements") != NULL);
+    ir_graph_free(g);
+    ts_tensor_free(idx); ts_tensor_free(d0); ts_tensor_free(vals); ts_tensor_free(d3);
+    ts_tensor_free(x); ts_tensor_free(k9); ts_tensor_free(kneg); ts_tensor_free(ax5);
+}
+
 TEST(einsum_bad_equations) {
-    const char *bad[] = {"ij,jk->ik,", "ij", "ij,jk->iz", "i1,jk", "ij,jk->ii", "i..j,jk"};
+    const char *bad[] = {"ij,jk->ik,", "ij", "ij,jk->iz", "i1,jk", "ij,jk->ii", "i..j,jk", "ij,jk->abcdefgh...",
+                         "ij,jk->ik->i", "a...b...,jk", ""};
     ts_tensor *a = oh_rand(TS_F32, 2, (int64_t[]){3, 4}, -1, 1);
     ts_tensor *b = oh_rand(TS_F32, 2, (int64_t[]){4, 5}, -1, 1);
     for (size_t i = 0; i < TS_ARRAY_LEN(bad); i++) {

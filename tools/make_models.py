@@ -193,7 +193,14 @@ def dynamic_batch():
         {"x": (3, 3, 16, 16)}
 
 
-MODELS = [cnn, mobilenet_block, transformer_block, fpn, embedding, qdq, dynamic_batch]
+def dynamic_batch_5():
+    """The dynamic-batch model (fresh weights) at batch 5: the symbolic dim really varies."""
+    m, _ = dynamic_batch()
+    m.graph.name = "dynamic_batch_5"
+    return m, {"x": (5, 3, 16, 16)}
+
+
+MODELS = [cnn, mobilenet_block, transformer_block, fpn, embedding, qdq, dynamic_batch, dynamic_batch_5]
 
 
 def main():

@@ -433,6 +433,9 @@ int cli_conformance(int argc, char **argv) {
         for (int i = 0; i < run.n_failures; i++) printf(" %s", run.failures[i]);
         printf("\n");
     }
+    if (!run.passed && !run.failed && !run.skipped)
+        fprintf(stderr, "tessera conformance: no cases (directories with model.onnx)%s found\n",
+                run.filter ? " matching --filter" : "");
     printf("%d passed, %d failed, %d skipped\n", run.passed, run.failed, run.skipped);
     for (int i = 0; i < run.n_failures; i++) ts_free(run.failures[i]);
     ts_free(run.failures);

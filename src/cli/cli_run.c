@@ -299,6 +299,13 @@ static void run_text(const tessera_model *m, tessera_session *s, const run_out_f
                ts_shape_str(tessera_tensor_rank(t), tessera_tensor_dims(t), shape, sizeof shape));
     }
     printf("time: %.3f ms%s\n", median * 1e3, repeat > 1 ? " (median)" : "");
+    const tessera_op_time *ops;
+    int n = tessera_session_op_times(s, &ops);
+    double total = 0;
+    for (int i = 0; i < n; i++) total += ops[i].seconds;
+    for (int i = 0; i < n && i < 8; i++)   /* the op types that take the time (last run) */
+        printf("  %-22s %4d x %9.3f ms %5.1f%%\n", ops[i].op_type, ops[i].count,
+               ops[i].seconds * 1e3, total > 0 ? 100 * ops[i].seconds / total : 0.0);
 }
 
 static int run_cmp_double(const void *a, const void *b) {

@@ -104,6 +104,52 @@ static void sm_rows(void *arg, int64_t b, int64_t e) {
     if (v != stack) ts_free(v);
 }
 
+/* float32 softmax along a non-last axis: a task is one outer block and up
+ * to SM_COLS adjacent columns; the columns are independent rows strided by
+ * inner, walked together so every access is contiguous. */
+#define SM_COLS 256
+
+static void sm_cols_f32(void *arg, int64_t b, int64_t e) {
+    const sm_job *j = arg;
+    int64_t per = (j->inner + SM_COLS - 1) / SM_COLS, L = j->len, I = j->inner;
+    float mx[SM_COLS], sum[SM_COLS];
+    for (int64_t t = b; t < e; t++) {
+        int64_t o = t / per, c0 = t % per * SM_COLS, w = TS_MIN(SM_COLS, I - c0);
+        const float *x = (const float *)j->x->data + o * L * I + c0;
+        float *y = (float *)j->y->data + o * L * I + c0;
+        for (int64_t c = 0; c < w; c++) { mx[c] = x[c]; sum[c] = 0; }
+        for (int64_t k = 1; k < L; k++)
+            for (int64_t c = 0; c < w; c++) mx[c] = x[k * I + c] > mx[c] ? x[k * I + c] : mx[c];
+        if (j->kind == SM_HARD) {
+            for (int64_t c = 0; c < w; c++) sum[c] = 0;   /* 0: max not yet placed */
+            for (int64_t k = 0; k < L; k++)
+                for (int64_t c = 0; c < w; c++) {
+                    bool first = !sum[c] && x[k * I + c] == mx[c];
+                    y[k * I + c] = first ? 1.0f : 0.0f;
+                    if (first) sum[c] = 1;
+                }
+            continue;
+        }
+        for (int64_t k = 0; k < L; k++) {
+            int64_t c = 0;
+            for (; c + 4 <= w; c += 4) {
+                cpu_ew_v4 ev = cpu_ew_exp_v4(cpu_ew_ld(x + k * I + c) - cpu_ew_ld(mx + c));
+                cpu_ew_st(sum + c, cpu_ew_ld(sum + c) + ev);
+                if (j->kind == SM_SOFT) cpu_ew_st(y + k * I + c, ev);
+            }
+            for (; c < w; c++) {
+                float ev = expf(x[k * I + c] - mx[c]);
+                sum[c] += ev;
+                if (j->kind == SM_SOFT) y[k * I + c] = ev;
+            }
+        }
+        for (int64_t c = 0; c < w; c++) sum[c] = j->kind == SM_LOG ? mx[c] + logf(sum[c]) : 1.0f / sum[c];
+        for (int64_t k = 0; k < L; k++)
+            for (int64_t c = 0; c < w; c++)
+                y[k * I + c] = j->kind == SM_LOG ? x[k * I + c] - sum[c] : y[k * I + c] * sum[c];
+    }
+}
+
 CPU_RD_KERNEL(cpu_rd_run_softmax) {
     (void)n_in; (void)n_out;
     const ts_tensor *x = in[0];
@@ -117,6 +163,11 @@ CPU_RD_KERNEL(cpu_rd_run_softmax) {
     if (opset < 13) { j.len *= j.inner; j.inner = 1; }
     int64_t rows = outer * j.inner;
     if (rows == 0 || j.len == 0) return TS_OK;
+    if (x->dtype == TS_F32 && j.inner > 1) {
+        int64_t tasks = outer * ((j.inner + SM_COLS - 1) / SM_COLS);
+        ts_parallel_for(ctx ? ctx->pool : NULL, tasks, TS_MAX(1, 16384 / (j.len * SM_COLS)), sm_cols_f32, &j);
+        return TS_OK;
+    }
     ts_parallel_for(ctx ? ctx->pool : NULL, rows, TS_MAX(1, 16384 / j.len), sm_rows, &j);
     return atomic_load(&j.nomem) ? TS_ERR_NOMEM : TS_OK;
 }

@@ -70,8 +70,10 @@ static ts_status es_output(const ir_node *n, const char *eq, const char *p, ir_e
         if (st) return st;
         if (*s) return es_error(n, eq, s, "unexpected text in the output");
         for (int i = 0; i <= t.n; i++) {
-            if (i == t.ell_at)
+            if (i == t.ell_at) {
+                if (e->out_rank + ell_max > TS_MAX_RANK) return es_error(n, eq, p, "output rank too large");
                 for (int j = 0; j < ell_max; j++) e->out_labels[e->out_rank++] = IR_EINSUM_LETTERS + j;
+            }
             if (i == t.n) break;
             int l = t.letters[i];
             if (!count[l] || in_out[l]) return es_error(n, eq, p, "output label unknown or repeated");

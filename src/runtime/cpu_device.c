@@ -1,8 +1,9 @@
 /* cpu_device.c: the CPU device: host kernels (src/cpu) behind rt_device.
  *
- * prepare: every op must have an IR definition and a CPU kernel (one message
- * lists all misses, before anything runs), then the IR passes run with this
- * device evaluating constant subgraphs, then liveness is planned.
+ * unsupported: a node needs an IR definition (shape inference) and a CPU
+ * kernel; the runtime lists every miss in one message before prepare.
+ * prepare: the IR passes run with this device evaluating constant
+ * subgraphs, then kernels are resolved and liveness is planned.
  * run: nodes in topological order; each node's output shapes come from its
  * op's infer function applied to the real inputs (so symbolic and
  * data-dependent shapes just work), outputs are allocated, the kernel runs,
