@@ -14,6 +14,7 @@
  */
 #include "cpu/cpu_int.h"
 
+#include <immintrin.h>
 #include <string.h>
 
 static ts_status read_spatial(const ir_node *n, const char *name, int nsp, int64_t def, int64_t *out) {
@@ -82,15 +83,59 @@ typedef struct im2col_src {
     const float *x;      /* first input channel of the group */
 } im2col_src;
 
+/* A panel row whose pixels share one output row: d[j] = row[ix0 + j*sx]
+ * for j in [lo, hi), zero elsewhere up to nr. The vector versions load
+ * under a mask, so positions outside [lo, hi) are never read. */
+typedef void (*run_copy_fn)(float *d, const float *row, int64_t ix0, int64_t sx, int lo, int hi, int nr);
+
+static void run_copy_scalar(float *d, const float *row, int64_t ix0, int64_t sx, int lo, int hi, int nr) {
+    for (int j = 0; j < nr; j++) d[j] = j >= lo && j < hi ? row[ix0 + j * sx] : 0.0f;
+}
+
+static inline __mmask16 run_mask(int j, int lo, int hi) {
+    int a = TS_MAX(lo - j, 0), b = TS_MIN(hi - j, 16);
+    if (b <= a) return 0;
+    return (__mmask16)((((uint32_t)1 << b) - 1) & ~(((uint32_t)1 << a) - 1));
+}
+
+__attribute__((target("avx512f")))
+static void run_copy_avx512(float *d, const float *row, int64_t ix0, int64_t sx, int lo, int hi, int nr) {
+    const float *src = row + ix0;
+    if (sx == 1) {
+        for (int j = 0; j < nr; j += 16) {
+            __mmask16 m = run_mask(j, lo, hi);
+            _mm512_storeu_ps(d + j, m ? _mm512_maskz_loadu_ps(m, src + j) : _mm512_setzero_ps());
+        }
+        return;
+    }
+    /* stride 2: load 32 consecutive values under a mask, keep the even ones */
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    for (int j = 0; j < nr; j += 16) {
+        __mmask16 m = run_mask(j, lo, hi);
+        if (!m) { _mm512_storeu_ps(d + j, _mm512_setzero_ps()); continue; }
+        /* element j+q sits at src[2(j+q)]: spread the mask over pairs */
+        uint32_t m2 = m == 0xffff ? 0x7fffffffu : 0;
+        if (m != 0xffff)
+            for (int q = 0; q < 16; q++)
+                if (m & (1u << q)) m2 |= 1u << (2 * q);
+        __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(m2 & 0xffff), src + 2 * j);
+        __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(m2 >> 16), src + 2 * j + 16);
+        _mm512_storeu_ps(d + j, _mm512_permutex2var_ps(v0, even, v1));
+    }
+}
+
 /* Writes rows [k0, k0+kc) x columns [n0, n0+nn) of the column matrix as
  * nr-wide panels. Row k = ((c*k0 + kz)*k1 + ky)*k2 + kx, column = output
- * pixel. When a panel's pixels share one output row and the x stride is 1,
- * each row of the panel is a contiguous run of the input. */
+ * pixel. When a panel's pixels share one output row, each panel row is a
+ * strided run of one input row (copied by an ISA-specific routine);
+ * otherwise every element is gathered with its own bounds check. */
 static void im2col_pack(const cpu_gemm_b *src, int64_t k0, int64_t kc, int64_t n0, int64_t nn,
                         float *dst, int nr) {
     const im2col_src *s = src->ctx;
     const cpu_conv_geom *g = s->g;
-    int64_t o1o2 = g->out[1] * g->out[2];
+    int64_t o1o2 = g->out[1] * g->out[2], plane = g->in[0] * g->in[1] * g->in[2];
+    bool avx512 = cpu_active_isa() == CPU_AVX512 && nr % 16 == 0;
+    run_copy_fn copy = avx512 && (g->s[2] == 1 || g->s[2] == 2) ? run_copy_avx512 : run_copy_scalar;
     int64_t bz[64], by[64], bx[64];   /* window origins of the panel's pixels; nr <= 64 */
     for (int64_t p = 0; p < nn; p += nr, dst += kc * nr) {
         int w = (int)TS_MIN((int64_t)nr, nn - p);
@@ -100,36 +145,43 @@ static void im2col_pack(const cpu_gemm_b *src, int64_t k0, int64_t kc, int64_t n
             by[j] = (r / g->out[2]) * g->s[1] - g->pb[1];
             bx[j] = (r % g->out[2]) * g->s[2] - g->pb[2];
         }
-        bool run = g->s[2] == 1 && bz[0] == bz[w - 1] && by[0] == by[w - 1];
+        bool run = bz[0] == bz[w - 1] && by[0] == by[w - 1];
+        /* decode k0 once, then step the counters */
+        int64_t kx = k0 % g->k[2], t = k0 / g->k[2];
+        int64_t ky = t % g->k[1];
+        t /= g->k[1];
+        int64_t kz = t % g->k[0], c = t / g->k[0];
         for (int64_t kk = 0; kk < kc; kk++) {
-            int64_t k = k0 + kk;
-            int64_t kx = k % g->k[2], t = k / g->k[2];
-            int64_t ky = t % g->k[1];
-            t /= g->k[1];
-            int64_t kz = t % g->k[0], c = t / g->k[0];
-            const float *plane = s->x + c * g->in[0] * g->in[1] * g->in[2];
+            const float *pl = s->x + c * plane;
             float *d = dst + kk * nr;
             if (run) {
                 int64_t iz = bz[0] + kz * g->d[0], iy = by[0] + ky * g->d[1];
                 if (iz < 0 || iz >= g->in[0] || iy < 0 || iy >= g->in[1]) {
                     memset(d, 0, sizeof(float) * (size_t)nr);
-                    continue;
+                } else {
+                    int64_t ix0 = bx[0] + kx * g->d[2], sx = g->s[2];
+                    /* j in [lo, hi) keeps ix0 + j*sx inside [0, in) */
+                    int64_t lo = ix0 >= 0 ? 0 : (-ix0 + sx - 1) / sx;
+                    int64_t hi = g->in[2] - ix0 <= 0 ? 0 : (g->in[2] - ix0 + sx - 1) / sx;
+                    lo = TS_MIN(lo, (int64_t)w);
+                    hi = TS_MAX(lo, TS_MIN(hi, (int64_t)w));
+                    copy(d, pl + (iz * g->in[1] + iy) * g->in[2], ix0, sx, (int)lo, (int)hi, nr);
                 }
-                const float *row = plane + (iz * g->in[1] + iy) * g->in[2];
-                int64_t ix0 = bx[0] + kx * g->d[2];
-                int lo = (int)TS_MIN((int64_t)w, TS_MAX(0, -ix0));
-                int hi = (int)TS_MAX((int64_t)lo, TS_MIN((int64_t)w, g->in[2] - ix0));
-                for (int j = 0; j < lo; j++) d[j] = 0.0f;
-                if (hi > lo) memcpy(d + lo, row + ix0 + lo, sizeof(float) * (size_t)(hi - lo));
-                for (int j = hi; j < nr; j++) d[j] = 0.0f;
-                continue;
+            } else {
+                for (int j = 0; j < w; j++) {
+                    int64_t iz = bz[j] + kz * g->d[0], iy = by[j] + ky * g->d[1], ix = bx[j] + kx * g->d[2];
+                    bool in = iz >= 0 && iz < g->in[0] && iy >= 0 && iy < g->in[1] && ix >= 0 && ix < g->in[2];
+                    d[j] = in ? pl[(iz * g->in[1] + iy) * g->in[2] + ix] : 0.0f;
+                }
+                for (int j = w; j < nr; j++) d[j] = 0.0f;
             }
-            for (int j = 0; j < w; j++) {
-                int64_t iz = bz[j] + kz * g->d[0], iy = by[j] + ky * g->d[1], ix = bx[j] + kx * g->d[2];
-                bool in = iz >= 0 && iz < g->in[0] && iy >= 0 && iy < g->in[1] && ix >= 0 && ix < g->in[2];
-                d[j] = in ? plane[(iz * g->in[1] + iy) * g->in[2] + ix] : 0.0f;
+            if (++kx == g->k[2]) {
+                kx = 0;
+                if (++ky == g->k[1]) {
+                    ky = 0;
+                    if (++kz == g->k[0]) { kz = 0; c++; }
+                }
             }
-            for (int j = w; j < nr; j++) d[j] = 0.0f;
         }
     }
 }
@@ -172,16 +224,85 @@ static void dw_row(const dw_job *j, const float *xp, const float *wp, float *yr,
     }
 }
 
+/* Lanes q in [lo, hi) of a 16-lane block as a mask. */
+static inline __mmask16 lane_mask(int64_t lo, int64_t hi) {
+    lo = TS_MAX(lo, 0);
+    hi = TS_MIN(hi, 16);
+    if (hi <= lo) return 0;
+    return (__mmask16)((((uint32_t)1 << hi) - 1) & ~(((uint32_t)1 << lo) - 1));
+}
+
+/* base[q * s] for lanes in m (s is 1 or 2); other lanes 0, never read. */
+__attribute__((target("avx512f")))
+static inline __m512 load_lanes(const float *base, int64_t s, __mmask16 m) {
+    if (s == 1) return _mm512_maskz_loadu_ps(m, base);
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    uint32_t m2 = m == 0xffff ? 0x7fffffffu : 0;   /* the last odd value is never needed */
+    if (m != 0xffff)
+        for (int q = 0; q < 16; q++)
+            if (m & (1u << q)) m2 |= 1u << (2 * q);
+    __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(m2 & 0xffff), base);
+    __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(m2 >> 16), base + 16);
+    return _mm512_permutex2var_ps(v0, even, v1);
+}
+
+/* One output row of a depthwise channel, 16 outputs per step accumulated
+ * in a register over every tap; x stride 1 or 2. */
+__attribute__((target("avx512f")))
+static void dw_row_avx512(const dw_job *j, const float *xp, const float *wp, float *yr, int64_t oz,
+                          int64_t oy, float bias) {
+    const cpu_conv_geom *g = j->g;
+    const float *rows[64];
+    const float *wrows[64];
+    int nr = 0;
+    for (int64_t kz = 0; kz < g->k[0]; kz++) {
+        int64_t iz = oz * g->s[0] - g->pb[0] + kz * g->d[0];
+        if (iz < 0 || iz >= g->in[0]) continue;
+        for (int64_t ky = 0; ky < g->k[1] && nr < 64; ky++) {
+            int64_t iy = oy * g->s[1] - g->pb[1] + ky * g->d[1];
+            if (iy < 0 || iy >= g->in[1]) continue;
+            rows[nr] = xp + (iz * g->in[1] + iy) * g->in[2];
+            wrows[nr++] = wp + (kz * g->k[1] + ky) * g->k[2];
+        }
+    }
+    int64_t s = g->s[2], in2 = g->in[2];
+    for (int64_t ox0 = 0; ox0 < g->out[2]; ox0 += 16) {
+        __mmask16 out_m = lane_mask(0, g->out[2] - ox0);
+        __m512 acc = _mm512_set1_ps(bias);
+        for (int r = 0; r < nr; r++)
+            for (int64_t kx = 0; kx < g->k[2]; kx++) {
+                int64_t off = ox0 * s - g->pb[2] + kx * g->d[2];   /* input x of lane 0 */
+                /* lane q reads off + q*s: inside [0, in2) for q in [lo, hi) */
+                int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s;
+                int64_t hi = in2 - off <= 0 ? 0 : (in2 - off + s - 1) / s;
+                __mmask16 m = lane_mask(lo, hi) & out_m;
+                if (!m) continue;
+                __m512 v = load_lanes(rows[r] + off, s, m);
+                acc = _mm512_fmadd_ps(v, _mm512_set1_ps(wrows[r][kx]), acc);
+            }
+        if (act_vectorizable(&j->act)) acc = act_avx512(acc, &j->act);
+        _mm512_mask_storeu_ps(yr + ox0, out_m, acc);
+    }
+    if (!act_vectorizable(&j->act)) cpu_act_apply(&j->act, yr, g->out[2]);
+}
+
 static void dw_planes(void *arg, int64_t p0, int64_t p1) {
     const dw_job *j = arg;
     const cpu_conv_geom *g = j->g;
     int64_t isz = g->in[0] * g->in[1] * g->in[2], osz = g->out[0] * g->out[1] * g->out[2];
     int64_t ksz = g->k[0] * g->k[1] * g->k[2];
+    bool fast = cpu_active_isa() == CPU_AVX512 && (g->s[2] == 1 || g->s[2] == 2) && g->k[0] * g->k[1] <= 64;
     for (int64_t p = p0; p < p1; p++) {
         int64_t c = p % g->C;
         const float *xp = j->x + p * isz, *wp = j->w + c * ksz;
         float *yp = j->y + p * osz;
         float b = j->bias ? j->bias[c] : 0.0f;
+        if (fast) {
+            for (int64_t oz = 0; oz < g->out[0]; oz++)
+                for (int64_t oy = 0; oy < g->out[1]; oy++)
+                    dw_row_avx512(j, xp, wp, yp + (oz * g->out[1] + oy) * g->out[2], oz, oy, b);
+            continue;
+        }
         for (int64_t i = 0; i < osz; i++) yp[i] = b;
         for (int64_t oz = 0; oz < g->out[0]; oz++)
             for (int64_t oy = 0; oy < g->out[1]; oy++)
@@ -201,6 +322,61 @@ typedef struct conv_job {
     bool pointwise;
 } conv_job;
 
+/* Stride-1 2-D convolution without im2col: the image is copied once into a
+ * zero-padded buffer of width Wp, whose shifted views are the rows of the
+ * column matrix (row (c, ky, kx) starts at c*Hp*Wp + ky*dy*Wp + kx*dx).
+ * The GEMM reads them in place and writes a wide output (Wp columns per
+ * output row, the last Wp - OW of them junk) that is then compacted.
+ * Returns false (nothing done) when the buffers cannot be had. */
+static bool conv_indirect(const conv_job *j, ts_pool *pool, const float *x, const float *w, float *y,
+                          const cpu_epilogue *epi) {
+    const cpu_conv_geom *g = j->g;
+    int64_t nr = cpu_gemm_indirect_nr();
+    int64_t oh = g->out[1], ow = g->out[2], dy = g->d[1], dx = g->d[2];
+    int64_t wp = ow + (g->k[2] - 1) * dx, hp = oh + (g->k[1] - 1) * dy, plane = hp * wp;
+    int64_t nw = (oh * wp + nr - 1) / nr * nr, K = j->kg;
+    float *xp = cpu_scratch(CPU_SCRATCH_CONV_IN, sizeof(float) * (size_t)(j->cg * plane + wp + 2 * nr));
+    float *yw = cpu_scratch(CPU_SCRATCH_CONV_OUT, sizeof(float) * (size_t)(j->mg * nw));
+    const float **brow = ts_malloc(sizeof(float *) * (size_t)K);
+    bool ok = xp && yw && brow;
+    if (ok) {
+        /* padded rows: zeros around the copied input (the buffer is reused) */
+        int64_t x1 = TS_MIN(g->in[2], wp - g->pb[2]), y1 = TS_MIN(g->in[1], hp - g->pb[1]);
+        for (int64_t c = 0; c < j->cg; c++) {
+            float *pc = xp + c * plane;
+            memset(pc, 0, sizeof(float) * (size_t)(g->pb[1] * wp));
+            for (int64_t iy = 0; iy < y1; iy++) {
+                float *row = pc + (iy + g->pb[1]) * wp;
+                memset(row, 0, sizeof(float) * (size_t)g->pb[2]);
+                memcpy(row + g->pb[2], x + (c * g->in[1] + iy) * g->in[2], sizeof(float) * (size_t)x1);
+                memset(row + g->pb[2] + x1, 0, sizeof(float) * (size_t)(wp - g->pb[2] - x1));
+            }
+            memset(pc + (y1 + g->pb[1]) * wp, 0, sizeof(float) * (size_t)((hp - y1 - g->pb[1]) * wp));
+        }
+        memset(xp + j->cg * plane, 0, sizeof(float) * (size_t)(wp + 2 * nr));
+        int64_t k = 0;
+        for (int64_t c = 0; c < j->cg; c++)
+            for (int64_t ky = 0; ky < g->k[1]; ky++)
+                for (int64_t kx = 0; kx < g->k[2]; kx++) brow[k++] = xp + c * plane + ky * dy * wp + kx * dx;
+        ok = cpu_gemm_indirect(pool, j->mg, nw, K, w, brow, yw, nw, epi) == TS_OK;
+    }
+    if (ok)
+        for (int64_t m = 0; m < j->mg; m++)
+            for (int64_t r = 0; r < oh; r++)
+                memcpy(y + (m * oh + r) * ow, yw + m * nw + r * wp, sizeof(float) * (size_t)ow);
+    ts_free(brow);
+    return ok;
+}
+
+/* Whether conv_indirect applies: AVX-512, 2-D (or 1-D), stride 1, and no
+ * negative begin pads. */
+static bool conv_indirect_ok(const cpu_conv_geom *g) {
+    if (!cpu_gemm_indirect_nr() || g->k[0] != 1 || g->in[0] != 1) return false;
+    for (int a = 0; a < 3; a++)
+        if (g->s[a] != 1 || g->pb[a] < 0) return false;
+    return true;
+}
+
 /* One (image, group) GEMM; pool NULL when called from a parallel loop. */
 static void conv_one(const conv_job *j, ts_pool *pool, int64_t b, int64_t grp) {
     const cpu_conv_geom *g = j->g;
@@ -214,6 +390,7 @@ static void conv_one(const conv_job *j, ts_pool *pool, int64_t b, int64_t grp) {
                      j->pix, &epi);
         return;
     }
+    if (conv_indirect_ok(g) && conv_indirect(j, pool, x, w, y, &epi)) return;
     im2col_src s = {g, x};
     cpu_gemm_b src = {.pack = im2col_pack, .ctx = &s};
     cpu_gemm_run(pool, false, j->mg, j->pix, j->kg, 1.0f, w, j->kg, &src, 0.0f, y, j->pix, &epi);

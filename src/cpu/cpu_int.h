@@ -13,6 +13,8 @@
 
 #include "cpu/cpu.h"
 
+#include <immintrin.h>
+
 /* ---- fused activations ------------------------------------------------- */
 
 typedef enum cpu_act_kind {
@@ -38,6 +40,59 @@ ts_status cpu_act_from_node(const ir_node *n, cpu_act *act);
 /* Applies act in place to x[0..n). Scalar reference semantics. */
 void cpu_act_apply(const cpu_act *act, float *x, int64_t n);
 float cpu_act_scalar(const cpu_act *act, float x);
+
+
+/* In-register activations for the vector kernels (SIGMOID/TANH are applied
+ * afterwards with the scalar routine). */
+/* Whether the vector epilogues handle this kind in registers. */
+static inline bool act_vectorizable(const cpu_act *a) {
+    return a->kind != CPU_ACT_SIGMOID && a->kind != CPU_ACT_TANH;
+}
+
+__attribute__((target("avx2,fma")))
+static inline __m256 act_avx2(__m256 v, const cpu_act *a) {
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+    switch (a->kind) {
+    case CPU_ACT_RELU: return _mm256_max_ps(v, zero);
+    case CPU_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(a->a)), _mm256_set1_ps(a->b));
+    case CPU_ACT_LEAKY: {
+        __m256 neg = _mm256_mul_ps(v, _mm256_set1_ps(a->a));
+        return _mm256_blendv_ps(v, neg, _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
+    }
+    case CPU_ACT_HARDSIGMOID: {
+        __m256 t = _mm256_fmadd_ps(v, _mm256_set1_ps(a->a), _mm256_set1_ps(a->b));
+        return _mm256_min_ps(_mm256_max_ps(t, zero), one);
+    }
+    case CPU_ACT_HARDSWISH: {
+        __m256 t = _mm256_add_ps(_mm256_div_ps(v, _mm256_set1_ps(6.0f)), _mm256_set1_ps(0.5f));
+        return _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(t, zero), one));
+    }
+    default: return v;
+    }
+}
+
+__attribute__((target("avx512f")))
+static inline __m512 act_avx512(__m512 v, const cpu_act *a) {
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    switch (a->kind) {
+    case CPU_ACT_RELU: return _mm512_max_ps(v, zero);
+    case CPU_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(a->a)), _mm512_set1_ps(a->b));
+    case CPU_ACT_LEAKY: {
+        __mmask16 m = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ);
+        return _mm512_mask_mul_ps(v, m, v, _mm512_set1_ps(a->a));
+    }
+    case CPU_ACT_HARDSIGMOID: {
+        __m512 t = _mm512_fmadd_ps(v, _mm512_set1_ps(a->a), _mm512_set1_ps(a->b));
+        return _mm512_min_ps(_mm512_max_ps(t, zero), one);
+    }
+    case CPU_ACT_HARDSWISH: {
+        __m512 t = _mm512_add_ps(_mm512_div_ps(v, _mm512_set1_ps(6.0f)), _mm512_set1_ps(0.5f));
+        return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(t, zero), one));
+    }
+    default: return v;
+    }
+}
+
 
 /* ---- GEMM with epilogue --------------------------------------------------- */
 
@@ -73,10 +128,27 @@ void cpu_gemm_run(ts_pool *pool, bool trans_a, int64_t M, int64_t N, int64_t K, 
                   const float *A, int64_t lda, const cpu_gemm_b *b, float beta, float *C,
                   int64_t ldc, const cpu_epilogue *epi);
 
+/* Indirect GEMM: C[M, N] = A[M, K] * B with the epilogue, where row k of B
+ * is the N floats at brow[k] (no packing). Needs AVX-512 and N a multiple
+ * of cpu_gemm_indirect_nr() (0 when unavailable); C has ldc >= N. */
+int       cpu_gemm_indirect_nr(void);
+ts_status cpu_gemm_indirect(ts_pool *pool, int64_t M, int64_t N, int64_t K, const float *A,
+                            const float *const *brow, float *C, int64_t ldc, const cpu_epilogue *epi);
+
+/* Per-thread reusable buffers (64-byte aligned, contents undefined, NULL
+ * on allocation failure), one per slot so nested users do not collide. */
+enum { CPU_SCRATCH_GEMM_A, CPU_SCRATCH_GEMM_B, CPU_SCRATCH_CONV_IN, CPU_SCRATCH_CONV_OUT,
+       CPU_SCRATCH_SLOTS };
+void *cpu_scratch(int slot, size_t bytes);
+
 /* ---- vector helpers (dispatch on cpu_active_isa) ---------------------------- */
 
 /* y[i] += a * x[i] */
 void cpu_axpy(float *y, const float *x, float a, int64_t n);
+/* y[i] = act(x[i] * mul + add); act may be NULL; y may equal x. */
+void cpu_affine_act(float *y, const float *x, float mul, float add, const cpu_act *act, int64_t n);
+/* Sum (float lanes, total in double) and maximum of x[0..n); n may be 0. */
+void cpu_sum_max(const float *x, int64_t n, double *sum, float *max);
 
 /* ---- nn kernels (op_nn.c table; conv.c, pool.c, norm.c, resize.c, quant.c) ---- */
 

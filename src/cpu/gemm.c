@@ -20,9 +20,46 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #define KC 256
+
+/* ---- per-thread scratch ------------------------------------------------------ */
+
+/* Big work buffers are kept per thread and reused: allocating and faulting
+ * in megabytes on every Conv costs as much as the arithmetic. Freed when the
+ * thread exits. */
+typedef struct cpu_scratch_set {
+    void  *p[CPU_SCRATCH_SLOTS];
+    size_t n[CPU_SCRATCH_SLOTS];
+} cpu_scratch_set;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *v) {
+    cpu_scratch_set *s = v;
+    for (int i = 0; i < CPU_SCRATCH_SLOTS; i++) ts_aligned_free(s->p[i]);
+    ts_free(s);
+}
+
+static void scratch_init(void) { pthread_key_create(&scratch_key, scratch_free); }
+
+void *cpu_scratch(int slot, size_t bytes) {
+    pthread_once(&scratch_once, scratch_init);
+    cpu_scratch_set *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        s = ts_calloc(1, sizeof *s);
+        if (!s) return NULL;
+        pthread_setspecific(scratch_key, s);
+    }
+    if (s->n[slot] >= bytes && s->p[slot]) return s->p[slot];
+    ts_aligned_free(s->p[slot]);
+    s->p[slot] = ts_aligned_alloc(64, bytes ? bytes : 64);
+    s->n[slot] = s->p[slot] ? bytes : 0;
+    return s->p[slot];
+}
 
 typedef struct gemm_tile_epi {
     const float *row_bias;   /* already offset to the tile's first row, or NULL */
@@ -55,14 +92,8 @@ float cpu_act_scalar(const cpu_act *act, float x) {
     return x;
 }
 
-void cpu_act_apply(const cpu_act *act, float *x, int64_t n) {
-    if (act->kind == CPU_ACT_NONE) return;
+static void act_apply_scalar(const cpu_act *act, float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) x[i] = cpu_act_scalar(act, x[i]);
-}
-
-/* Whether the vector epilogues handle this kind in registers. */
-static bool act_vectorizable(const cpu_act *a) {
-    return a->kind != CPU_ACT_SIGMOID && a->kind != CPU_ACT_TANH;
 }
 
 /* Scalar epilogue over an m x n block of C. */
@@ -98,28 +129,6 @@ static void kern_scalar(int64_t kc, const float *a, const float *b, float *c, in
 
 #define A2_MR 4
 #define A2_NR 24
-
-__attribute__((target("avx2,fma")))
-static inline __m256 act_avx2(__m256 v, const cpu_act *a) {
-    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
-    switch (a->kind) {
-    case CPU_ACT_RELU: return _mm256_max_ps(v, zero);
-    case CPU_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(a->a)), _mm256_set1_ps(a->b));
-    case CPU_ACT_LEAKY: {
-        __m256 neg = _mm256_mul_ps(v, _mm256_set1_ps(a->a));
-        return _mm256_blendv_ps(v, neg, _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
-    }
-    case CPU_ACT_HARDSIGMOID: {
-        __m256 t = _mm256_fmadd_ps(v, _mm256_set1_ps(a->a), _mm256_set1_ps(a->b));
-        return _mm256_min_ps(_mm256_max_ps(t, zero), one);
-    }
-    case CPU_ACT_HARDSWISH: {
-        __m256 t = _mm256_add_ps(_mm256_div_ps(v, _mm256_set1_ps(6.0f)), _mm256_set1_ps(0.5f));
-        return _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(t, zero), one));
-    }
-    default: return v;
-    }
-}
 
 __attribute__((target("avx2,fma")))
 static void kern_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
@@ -160,28 +169,6 @@ static void kern_avx2(int64_t kc, const float *a, const float *b, float *c, int6
 #define A5_MR 8
 #define A5_NR 32
 
-__attribute__((target("avx512f")))
-static inline __m512 act_avx512(__m512 v, const cpu_act *a) {
-    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
-    switch (a->kind) {
-    case CPU_ACT_RELU: return _mm512_max_ps(v, zero);
-    case CPU_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(a->a)), _mm512_set1_ps(a->b));
-    case CPU_ACT_LEAKY: {
-        __mmask16 m = _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ);
-        return _mm512_mask_mul_ps(v, m, v, _mm512_set1_ps(a->a));
-    }
-    case CPU_ACT_HARDSIGMOID: {
-        __m512 t = _mm512_fmadd_ps(v, _mm512_set1_ps(a->a), _mm512_set1_ps(a->b));
-        return _mm512_min_ps(_mm512_max_ps(t, zero), one);
-    }
-    case CPU_ACT_HARDSWISH: {
-        __m512 t = _mm512_add_ps(_mm512_div_ps(v, _mm512_set1_ps(6.0f)), _mm512_set1_ps(0.5f));
-        return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(t, zero), one));
-    }
-    default: return v;
-    }
-}
-
 #define A5_ROW(i)                                                        \
     x = _mm512_set1_ps(a[i]);                                            \
     c##i##0 = _mm512_fmadd_ps(x, b0, c##i##0);                           \
@@ -208,6 +195,42 @@ static void kern_avx512(int64_t kc, const float *a, const float *b, float *c, in
             if (vec_epi) {
                 if (e->row_bias) v = _mm512_add_ps(v, _mm512_set1_ps(e->row_bias[i]));
                 if (e->col_bias) v = _mm512_add_ps(v, _mm512_loadu_ps(e->col_bias + 16 * j));
+                v = act_avx512(v, e->act);
+            }
+            _mm512_storeu_ps(row + 16 * j, v);
+        }
+    }
+    if (e && !vec_epi) epi_block(c, ldc, A5_MR, A5_NR, e);
+}
+
+/* The same tile with B read in place: row k of the panel is brow[k] + n0
+ * (no packing), for convolutions whose column matrix is a set of shifted
+ * views of one padded image. */
+__attribute__((target("avx512f")))
+static void kern_avx512_ind(int64_t kc, const float *a, const float *const *brow, int64_t n0, float *c,
+                            int64_t ldc, bool load_c, const gemm_tile_epi *e) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m512 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    __m512 c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+    for (int64_t k = 0; k < kc; k++, a += A5_MR) {
+        const float *b = brow[k] + n0;
+        /* the rows are many separate streams the hardware prefetcher does
+         * not follow: fetch this row's next panel now */
+        _mm_prefetch((const char *)(b + 2 * A5_NR), _MM_HINT_T0);
+        _mm_prefetch((const char *)(b + 2 * A5_NR + 16), _MM_HINT_T0);
+        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16), x;
+        A5_ROW(0) A5_ROW(1) A5_ROW(2) A5_ROW(3) A5_ROW(4) A5_ROW(5) A5_ROW(6) A5_ROW(7)
+    }
+    __m512 acc[A5_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
+                            {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    bool vec_epi = e && act_vectorizable(e->act);
+    for (int i = 0; i < A5_MR; i++) {
+        float *row = c + i * ldc;
+        for (int j = 0; j < 2; j++) {
+            __m512 v = acc[i][j];
+            if (load_c) v = _mm512_add_ps(v, _mm512_loadu_ps(row + 16 * j));
+            if (vec_epi) {
+                if (e->row_bias) v = _mm512_add_ps(v, _mm512_set1_ps(e->row_bias[i]));
                 v = act_avx512(v, e->act);
             }
             _mm512_storeu_ps(row + 16 * j, v);
@@ -355,10 +378,9 @@ static void gemm_tiles_range(void *arg, int64_t t0, int64_t t1) {
     const gemm_job *j = arg;
     /* Without memory for a wide block, pack one panel at a time on the stack. */
     float panel[KC * A5_NR] __attribute__((aligned(64)));
-    float *bbuf = ts_aligned_alloc(64, (size_t)KC * NC_MAX * sizeof(float));
+    float *bbuf = cpu_scratch(CPU_SCRATCH_GEMM_B, (size_t)KC * NC_MAX * sizeof(float));
     for (int64_t t = t0; t < t1; t++)
         gemm_tile(j, t / j->tiles_n, t % j->tiles_n, bbuf ? bbuf : panel, bbuf ? j->nc : j->isa.nr);
-    ts_aligned_free(bbuf);
 }
 
 /* Without memory for packed A: one B panel at a time on the stack, dot
@@ -416,7 +438,7 @@ void cpu_gemm_run(ts_pool *pool, bool trans_a, int64_t M, int64_t N, int64_t K, 
     gemm_job j = {.isa = gemm_pick(), .ta = trans_a, .M = M, .N = N, .K = K, .alpha = alpha,
                   .beta = beta, .A = A, .lda = lda, .b = b, .ldc = ldc, .C = C, .epi = epi};
     j.Mp = (M + j.isa.mr - 1) / j.isa.mr * j.isa.mr;
-    j.pa = ts_aligned_alloc(64, (size_t)(j.Mp * K) * sizeof(float));
+    j.pa = cpu_scratch(CPU_SCRATCH_GEMM_A, (size_t)(j.Mp * K) * sizeof(float));
     int64_t work = M * N * K;
     ts_pool *p = work < 65536 ? NULL : pool;   /* tiny products: threads cost more */
     gemm_plan(&j, ts_pool_threads(p));
@@ -428,7 +450,6 @@ void cpu_gemm_run(ts_pool *pool, bool trans_a, int64_t M, int64_t N, int64_t K, 
     ts_parallel_for(p, j.Mp / j.isa.mr, 4, pack_a_range, &j);
     int64_t tiles = ((M + j.mc - 1) / j.mc) * j.tiles_n;
     ts_parallel_for(p, tiles, 1, gemm_tiles_range, &j);
-    ts_aligned_free(j.pa);
 }
 
 void cpu_sgemm_ex(ts_pool *pool, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
@@ -475,4 +496,159 @@ void cpu_axpy(float *y, const float *x, float a, int64_t n) {
     case CPU_AVX2: axpy_avx2(y, x, a, n); return;
     default: for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
     }
+}
+
+/* y = x * mul + add, then act (in place allowed). */
+__attribute__((target("avx512f")))
+static void affine_act_avx512(float *y, const float *x, float mul, float add, const cpu_act *act, int64_t n) {
+    __m512 m = _mm512_set1_ps(mul), a = _mm512_set1_ps(add);
+    bool vec = act_vectorizable(act);
+    int64_t i = 0;
+    for (; i < n; i += 16) {
+        __mmask16 k = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512 v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, x + i), m, a);
+        if (vec) v = act_avx512(v, act);
+        _mm512_mask_storeu_ps(y + i, k, v);
+    }
+    if (!vec) act_apply_scalar(act, y, n);
+}
+
+__attribute__((target("avx2,fma")))
+static void affine_act_avx2(float *y, const float *x, float mul, float add, const cpu_act *act, int64_t n) {
+    __m256 m = _mm256_set1_ps(mul), a = _mm256_set1_ps(add);
+    bool vec = act_vectorizable(act);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), m, a);
+        _mm256_storeu_ps(y + i, vec ? act_avx2(v, act) : v);
+    }
+    if (!vec) act_apply_scalar(act, y, i);
+    for (; i < n; i++) y[i] = cpu_act_scalar(act, fmaf(x[i], mul, add));
+}
+
+void cpu_affine_act(float *y, const float *x, float mul, float add, const cpu_act *act, int64_t n) {
+    static const cpu_act none = {CPU_ACT_NONE, 0, 0};
+    if (!act) act = &none;
+    switch (cpu_active_isa()) {
+    case CPU_AVX512: affine_act_avx512(y, x, mul, add, act, n); return;
+    case CPU_AVX2: affine_act_avx2(y, x, mul, add, act, n); return;
+    default:
+        for (int64_t i = 0; i < n; i++) y[i] = cpu_act_scalar(act, x[i] * mul + add);
+    }
+}
+
+void cpu_act_apply(const cpu_act *act, float *x, int64_t n) {
+    if (act->kind == CPU_ACT_NONE) return;
+    cpu_affine_act(x, x, 1.0f, 0.0f, act, n);
+}
+
+__attribute__((target("avx512f")))
+static void sum_max_avx512(const float *x, int64_t n, double *sum, float *max) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0, m0 = _mm512_set1_ps(-INFINITY), m1 = m0;
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
+        s0 = _mm512_add_ps(s0, a); s1 = _mm512_add_ps(s1, b);
+        m0 = _mm512_max_ps(m0, a); m1 = _mm512_max_ps(m1, b);
+    }
+    double s = (double)_mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    float m = _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
+    for (; i < n; i++) { s += x[i]; m = x[i] > m ? x[i] : m; }
+    *sum = s;
+    *max = m;
+}
+
+__attribute__((target("avx2,fma")))
+static void sum_max_avx2(const float *x, int64_t n, double *sum, float *max) {
+    __m256 s0 = _mm256_setzero_ps(), m0 = _mm256_set1_ps(-INFINITY);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 a = _mm256_loadu_ps(x + i);
+        s0 = _mm256_add_ps(s0, a);
+        m0 = _mm256_max_ps(m0, a);
+    }
+    float sb[8], mb[8];
+    _mm256_storeu_ps(sb, s0);
+    _mm256_storeu_ps(mb, m0);
+    double s = 0;
+    float m = -INFINITY;
+    for (int q = 0; q < 8; q++) { s += sb[q]; m = mb[q] > m ? mb[q] : m; }
+    for (; i < n; i++) { s += x[i]; m = x[i] > m ? x[i] : m; }
+    *sum = s;
+    *max = m;
+}
+
+void cpu_sum_max(const float *x, int64_t n, double *sum, float *max) {
+    switch (cpu_active_isa()) {
+    case CPU_AVX512: sum_max_avx512(x, n, sum, max); return;
+    case CPU_AVX2: sum_max_avx2(x, n, sum, max); return;
+    default: {
+        double s = 0;
+        float m = -INFINITY;
+        for (int64_t i = 0; i < n; i++) { s += x[i]; m = x[i] > m ? x[i] : m; }
+        *sum = s;
+        *max = m;
+    }
+    }
+}
+
+/* ---- indirect GEMM (convolution without im2col) --------------------------- */
+
+typedef struct ind_job {
+    gemm_job g;                     /* A packing, plan and epilogue */
+    const float *const *brow;
+} ind_job;
+
+static void ind_tile(const ind_job *ij, int64_t tm, int64_t tn) {
+    const gemm_job *j = &ij->g;
+    int64_t m_beg = tm * j->mc, m_end = TS_MIN(m_beg + j->mc, j->M);
+    int64_t n_beg = tn * j->nc, n_end = TS_MIN(n_beg + j->nc, j->N);
+    float tmp[A5_MR * A5_NR] __attribute__((aligned(64)));
+    for (int64_t k0 = 0; k0 < j->K; k0 += KC) {
+        int64_t kc = TS_MIN(KC, j->K - k0);
+        bool load_c = k0 > 0, last = k0 + kc >= j->K;
+        const float *pa = j->pa + k0 * j->Mp;
+        for (int64_t n0 = n_beg; n0 < n_end; n0 += A5_NR)
+            for (int64_t m0 = m_beg; m0 < m_end; m0 += A5_MR) {
+                gemm_tile_epi e = {j->epi->row_bias ? j->epi->row_bias + m0 : NULL, NULL, &j->epi->act};
+                int m = (int)TS_MIN((int64_t)A5_MR, j->M - m0);
+                float *c = j->C + m0 * j->ldc + n0;
+                if (m == A5_MR) {
+                    kern_avx512_ind(kc, pa + m0 * kc, ij->brow + k0, n0, c, j->ldc, load_c, last ? &e : NULL);
+                    continue;
+                }
+                kern_avx512_ind(kc, pa + m0 * kc, ij->brow + k0, n0, tmp, A5_NR, false, NULL);
+                for (int i = 0; i < m; i++)
+                    for (int q = 0; q < A5_NR; q++)
+                        c[i * j->ldc + q] = (load_c ? c[i * j->ldc + q] : 0.0f) + tmp[i * A5_NR + q];
+                if (last) epi_block(c, j->ldc, m, A5_NR, &e);
+            }
+    }
+}
+
+static void ind_tiles_range(void *arg, int64_t t0, int64_t t1) {
+    const ind_job *ij = arg;
+    for (int64_t t = t0; t < t1; t++) ind_tile(ij, t / ij->g.tiles_n, t % ij->g.tiles_n);
+}
+
+int cpu_gemm_indirect_nr(void) { return cpu_active_isa() == CPU_AVX512 ? A5_NR : 0; }
+
+ts_status cpu_gemm_indirect(ts_pool *pool, int64_t M, int64_t N, int64_t K, const float *A,
+                            const float *const *brow, float *C, int64_t ldc, const cpu_epilogue *epi) {
+    if (cpu_gemm_indirect_nr() == 0 || N % A5_NR)
+        return ts_error(TS_ERR_INTERNAL, "indirect GEMM needs AVX-512 and N a multiple of %d", A5_NR);
+    static const cpu_epilogue none = {0};
+    ind_job ij = {.g = {.isa = {A5_MR, A5_NR, kern_avx512}, .M = M, .N = N, .K = K, .alpha = 1.0f,
+                        .A = A, .lda = K, .ldc = ldc, .C = C, .epi = epi ? epi : &none},
+                  .brow = brow};
+    gemm_job *j = &ij.g;
+    j->Mp = (M + A5_MR - 1) / A5_MR * A5_MR;
+    j->pa = cpu_scratch(CPU_SCRATCH_GEMM_A, (size_t)(j->Mp * K) * sizeof(float));
+    if (!j->pa) return TS_ERR_NOMEM;
+    ts_pool *p = M * N * K < 65536 ? NULL : pool;
+    gemm_plan(j, ts_pool_threads(p));
+    ts_parallel_for(p, j->Mp / A5_MR, 4, pack_a_range, j);
+    int64_t tiles = ((M + j->mc - 1) / j->mc) * j->tiles_n;
+    ts_parallel_for(p, tiles, 1, ind_tiles_range, &ij);
+    return TS_OK;
 }

@@ -32,10 +32,7 @@ static void bn_planes(void *arg, int64_t p0, int64_t p1) {
     const bn_job *j = arg;
     for (int64_t p = p0; p < p1; p++) {
         int64_t c = p % j->C;
-        const float *xp = j->x + p * j->inner;
-        float *yp = j->y + p * j->inner;
-        float m = j->mul[c], a = j->add[c];
-        for (int64_t i = 0; i < j->inner; i++) yp[i] = xp[i] * m + a;
+        cpu_affine_act(j->y + p * j->inner, j->x + p * j->inner, j->mul[c], j->add[c], NULL, j->inner);
     }
 }
 

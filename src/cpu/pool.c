@@ -201,16 +201,10 @@ typedef struct gpool_job {
 static void gpool_planes(void *arg, int64_t p0, int64_t p1) {
     const gpool_job *j = arg;
     for (int64_t p = p0; p < p1; p++) {
-        const float *xp = j->x + p * j->size;
-        if (j->max) {
-            float m = -INFINITY;
-            for (int64_t i = 0; i < j->size; i++) m = xp[i] > m ? xp[i] : m;
-            j->y[p] = m;
-        } else {
-            double s = 0;
-            for (int64_t i = 0; i < j->size; i++) s += xp[i];
-            j->y[p] = j->size ? (float)(s / (double)j->size) : 0.0f;
-        }
+        double sum;
+        float max;
+        cpu_sum_max(j->x + p * j->size, j->size, &sum, &max);
+        j->y[p] = j->max ? max : (j->size ? (float)(sum / (double)j->size) : 0.0f);
     }
 }
 

@@ -203,6 +203,57 @@ static void rs_pass_rows(void *arg, int64_t r0, int64_t r1) {
     }
 }
 
+/* nearest without extrapolation: one gather through per-axis index tables
+ * instead of one pass per axis. Rows = every output index but the last. */
+typedef struct rs_near {
+    const rs_axis *ax;       /* one per axis */
+    int rank;
+    const float *x;
+    float *y;
+    int64_t in_str[TS_MAX_RANK];
+    const int64_t *ydims;
+    bool last_identity;
+} rs_near;
+
+static void rs_near_rows(void *arg, int64_t r0, int64_t r1) {
+    const rs_near *j = arg;
+    int last = j->rank - 1;
+    int64_t ow = j->ydims[last];
+    for (int64_t r = r0; r < r1; r++) {
+        int64_t rem = r, src = 0;
+        for (int a = last - 1; a >= 0; a--) {
+            int64_t c = rem % j->ydims[a];
+            rem /= j->ydims[a];
+            src += j->ax[a].idx[c] * j->in_str[a];
+        }
+        const float *xr = j->x + src;
+        float *yr = j->y + r * ow;
+        if (j->last_identity) { memcpy(yr, xr, sizeof(float) * (size_t)ow); continue; }
+        const int64_t *ix = j->ax[last].idx;
+        for (int64_t q = 0; q < ow; q++) yr[q] = xr[ix[q]];
+    }
+}
+
+static ts_status rs_nearest_run(cpu_ctx *ctx, const rs_opts *o, const ts_tensor *x, ts_tensor *y,
+                                const double *scales) {
+    rs_axis ax[TS_MAX_RANK];
+    int r = x->rank, made = 0;
+    ts_status st = TS_OK;
+    for (; made < r && !st; made++)
+        st = rs_axis_init(o, x->dims[made], y->dims[made], scales[made], 0, 1, &ax[made]);
+    if (!st) {
+        rs_near j = {ax, r, x->data, y->data, {0}, y->dims, rs_identity(&ax[r - 1])};
+        int64_t str = 1;
+        for (int a = r - 1; a >= 0; a--) { j.in_str[a] = str; str *= x->dims[a]; }
+        int64_t rows = ts_tensor_numel(y) / y->dims[r - 1];
+        ts_parallel_for(ctx->pool, rows, TS_MAX(1, 4096 / TS_MAX(y->dims[r - 1], 1)), rs_near_rows, &j);
+    } else {
+        made--;   /* the failed axis freed itself */
+    }
+    for (int a = 0; a < made; a++) rs_axis_free(&ax[a]);
+    return st;
+}
+
 /* Resizes x into y given per-axis scales and roi (NULL = none). */
 static ts_status rs_run(cpu_ctx *ctx, const ir_node *n, const rs_opts *o, const ts_tensor *x,
                         ts_tensor *y, const double *scales, const double *roi) {
@@ -214,6 +265,11 @@ static ts_status rs_run(cpu_ctx *ctx, const ir_node *n, const rs_opts *o, const 
     int which = 0;
     ts_status st = TS_OK;
     if (ts_tensor_numel(y) == 0) return TS_OK;
+    if (o->mode == RS_NEAREST && o->ctm != CT_TF_CROP && r >= 1) {
+        st = rs_nearest_run(ctx, o, x, y, scales);
+        if (st == TS_ERR_NOMEM) ts_error(st, "node '%s' (%s): out of memory", n->name, n->op_type);
+        return st;
+    }
     for (int a = r - 1; a >= 0 && !st; a--) {
         rs_axis ax;
         st = rs_axis_init(o, x->dims[a], y->dims[a], scales[a], roi ? roi[a] : 0, roi ? roi[r + a] : 1, &ax);
