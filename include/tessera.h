@@ -166,6 +166,12 @@ typedef struct tessera_op_time {
 } tessera_op_time;
 double tessera_session_last_seconds(const tessera_session *s);
 int    tessera_session_op_times(const tessera_session *s, const tessera_op_time **times);
+/* The same run per node (after the graph passes), slowest first. */
+typedef struct tessera_node_time {
+    const char *name, *op_type;
+    double      seconds;
+} tessera_node_time;
+int    tessera_session_node_times(const tessera_session *s, const tessera_node_time **times);
 
 #ifdef __cplusplus
 }

@@ -646,6 +646,74 @@ TEST(reduce_family_bad_inputs) {
     ts_tensor_free(x); ts_tensor_free(k9); ts_tensor_free(kneg); ts_tensor_free(ax5);
 }
 
+/* ---- losses ---------------------------------------------------------------- */
+
+/* NLL over given log-probs / SCE over raw scores, [N=3, C=4, d=5], random
+ * targets with some ignored, with and without weights, every reduction. */
+TEST(nll_and_softmax_cross_entropy) {
+    const char *reds[] = {"none", "sum", "mean"};
+    for (int sce = 0; sce < 2; sce++)
+        for (int r = 0; r < 3; r++)
+            for (int variant = 0; variant < 4; variant++) {   /* bit 0: weights, bit 1: ignore_index */
+                bool use_w = variant & 1, use_ii = variant & 2;
+                ts_tensor *x = oh_rand(TS_F32, 3, (int64_t[]){3, 4, 5}, -3, 0);
+                ts_tensor *t = oh_rand(TS_I64, 2, (int64_t[]){3, 5}, 0, 4);
+                ts_tensor *w = oh_rand(TS_F32, 1, (int64_t[]){4}, 0.2, 2);
+                if (use_ii) ((int64_t *)t->data)[2] = ((int64_t *)t->data)[7] = -1;
+                ir_graph *g;
+                ir_node *n = oh_node(&g, sce ? "SoftmaxCrossEntropyLoss" : "NegativeLogLikelihoodLoss",
+                                     use_w ? 3 : 2, sce ? 2 : 1);
+                ir_node_set_string(n, "reduction", reds[r]);
+                if (use_ii) ir_node_set_int(n, "ignore_index", -1);
+                const ts_tensor *in[3] = {x, t, w};
+                ts_tensor *out[2] = {NULL, NULL};
+                CHECK_MSG(oh_run(n, 13, in, use_w ? 3 : 2, out, sce ? 2 : 1) == TS_OK, "%s", ts_last_error());
+                const float *xv = x->data;
+                double lp[60], total = 0, wsum = 0;
+                for (int i = 0; i < 3; i++)
+                    for (int d = 0; d < 5; d++) {
+                        double mx = -INFINITY, s = 0;
+                        for (int c = 0; c < 4; c++) mx = fmax(mx, xv[(i * 4 + c) * 5 + d]);
+                        for (int c = 0; c < 4; c++) s += exp(xv[(i * 4 + c) * 5 + d] - mx);
+                        for (int c = 0; c < 4; c++)
+                            lp[(i * 4 + c) * 5 + d] = sce ? xv[(i * 4 + c) * 5 + d] - mx - log(s) : xv[(i * 4 + c) * 5 + d];
+                    }
+                for (int k = 0; k < 15 && out[0]; k++) {
+                    int64_t tk = ((int64_t *)t->data)[k];
+                    double l = 0, wk = 0;
+                    if (tk >= 0) {
+                        wk = use_w ? ((float *)w->data)[tk] : 1;
+                        l = -lp[((k / 5) * 4 + tk) * 5 + k % 5] * wk;
+                    }
+                    if (r == 0) OH_EXPECT(((float *)out[0]->data)[k], l, 1e-5, 1e-6, "loss none sce %d v %d", sce, variant);
+                    total += l;
+                    wsum += wk;
+                }
+                double want = r == 1 ? total : (use_w || use_ii) ? total / wsum : total / 15;
+                if (r > 0 && out[0]) {
+                    CHECK(out[0]->rank == 0);
+                    OH_EXPECT(((float *)out[0]->data)[0], want, 1e-5, 1e-6, "loss %s sce %d v %d", reds[r], sce, variant);
+                }
+                for (int k = 0; sce && out[1] && k < 60; k++)
+                    OH_EXPECT(((float *)out[1]->data)[k], lp[k], 1e-5, 1e-6, "log_prob");
+                oh_free(out, 2);
+                ir_graph_free(g);
+                ts_tensor_free(x); ts_tensor_free(t); ts_tensor_free(w);
+            }
+    /* a target outside [0, C) that is not ignored is an error naming the node */
+    ts_tensor *x = oh_rand(TS_F32, 2, (int64_t[]){2, 3}, -1, 0);
+    ts_tensor *t = oh_from(TS_I64, 1, (int64_t[]){2}, (double[]){1, 7});
+    ir_graph *g;
+    ir_node *n = oh_node(&g, "NegativeLogLikelihoodLoss", 2, 1);
+    const ts_tensor *in[2] = {x, t};
+    ts_tensor *out[1];
+    CHECK(oh_run(n, 13, in, 2, out, 1) == TS_ERR_INVALID);
+    CHECK(strstr(ts_last_error(), "target 7") && strstr(ts_last_error(), "n0"));
+    oh_free(out, 1);
+    ir_graph_free(g);
+    ts_tensor_free(x); ts_tensor_free(t);
+}
+
 TEST(einsum_bad_equations) {
     const char *bad[] = {"ij,jk->ik,", "ij", "ij,jk->iz", "i1,jk", "ij,jk->ii", "i..j,jk", "ij,jk->abcdefgh...",
                          "ij,jk->ik->i", "a...b...,jk", ""};

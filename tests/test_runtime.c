@@ -143,6 +143,14 @@ TEST(unknown_device_and_missing_file) {
     tessera_tensor *t = NULL;
     CHECK(tessera_tensor_read("/nonexistent/x.npy", &t) == TESSERA_ERR_IO && !t);
     CHECK(tm_msg_has("/nonexistent/x.npy"));
+    /* NULL handles (left by failed calls) give errors or zeros, not crashes */
+    CHECK(tessera_session_run(NULL) == TESSERA_ERR_INVALID && tm_msg_has("session"));
+    CHECK(tessera_session_set_input(NULL, "x", NULL) == TESSERA_ERR_INVALID);
+    CHECK(tessera_session_create(NULL, NULL, NULL, NULL) == TESSERA_ERR_INVALID);
+    CHECK(tessera_model_num_inputs(NULL) == 0 && !tessera_model_input_name(NULL, 0));
+    CHECK(!tessera_tensor_data(NULL) && tessera_tensor_numel(NULL) == 0);
+    tessera_session_free(NULL); tessera_model_free(NULL); tessera_device_close(NULL);
+    tessera_tensor_free(NULL);
 }
 
 /* Add with a symbolic batch shared by both inputs. */

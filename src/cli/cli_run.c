@@ -36,7 +36,8 @@ static void run_usage(FILE *f) {
         "  --input NAME=FILE  a graph input: .npy (any dtype), or a .png/.jpg/.jpeg image\n"
         "                     (float32 [1,3,H,W]); 'FILE' alone when the model has one input\n"
         "  --threads N        CPU threads (default: all cores)\n"
-        "  --json             print a JSON summary (outputs, total and per-op-type time)\n"
+        "  --json             print a JSON summary (outputs, total time, time per op type,\n"
+        "                     the 10 slowest nodes)\n"
         "  --dump-ir=PASS     print the IR after pass PASS ('all': after every pass) to stderr\n"
         "  --repeat N         run N times (after one warm-up when N > 1); report the median\n"
         "\n"
@@ -282,6 +283,17 @@ static void run_json(const run_args *a, const tessera_model *m, tessera_session 
         ts_json_key(&j, "op_type"); ts_json_str(&j, ops[i].op_type);
         ts_json_key(&j, "count"); ts_json_int(&j, ops[i].count);
         ts_json_key(&j, "seconds"); ts_json_num(&j, ops[i].seconds);
+        ts_json_end_obj(&j);
+    }
+    ts_json_end_arr(&j);
+    const tessera_node_time *nodes;
+    int n_nodes = tessera_session_node_times(s, &nodes);
+    ts_json_key(&j, "slowest_nodes"); ts_json_begin_arr(&j);
+    for (int i = 0; i < n_nodes && i < 10; i++) {
+        ts_json_begin_obj(&j);
+        ts_json_key(&j, "name"); ts_json_str(&j, nodes[i].name);
+        ts_json_key(&j, "op_type"); ts_json_str(&j, nodes[i].op_type);
+        ts_json_key(&j, "seconds"); ts_json_num(&j, nodes[i].seconds);
         ts_json_end_obj(&j);
     }
     ts_json_end_arr(&j);

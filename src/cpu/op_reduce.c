@@ -229,4 +229,5 @@ const cpu_kernel cpu_kernels_reduce[] = {
     {"TopK", cpu_rd_run_topk}, {"CumSum", cpu_rd_run_cumsum}, {"Trilu", cpu_rd_run_trilu},
     {"OneHot", cpu_rd_run_onehot}, {"NonZero", cpu_rd_run_nonzero},
     {"Einsum", cpu_rd_run_einsum},
+    {"NegativeLogLikelihoodLoss", cpu_rd_run_nll}, {"SoftmaxCrossEntropyLoss", cpu_rd_run_sce},
     {NULL, NULL}};

@@ -209,6 +209,35 @@ static ts_status rd_infer_einsum(ir_infer_ctx *c) {
     return TS_OK;
 }
 
+/* ---- NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss --------------------- */
+
+/* scores [N, C, d...], target [N, d...] (int), weight [C]; loss: target's
+ * shape for reduction "none", else a scalar; SCE's log_prob like scores. */
+static ts_status rd_infer_loss(ir_infer_ctx *c) {
+    const ts_tensor *x = c->in[0], *t = c->in[1], *w = c->n_in > 2 ? c->in[2] : NULL;
+    const char *red = ir_attr_string(c->node, "reduction", "mean");
+    if (!ts_dtype_is_float(x->dtype)) return rd_bad_dtype(c, 0, "a float type");
+    if (!rd_is_int(t->dtype)) return rd_bad_dtype(c, 1, "int32 or int64");
+    if (x->rank < 2 || t->rank != x->rank - 1)
+        return ts_error(TS_ERR_INVALID, "node '%s' (%s): scores need rank >= 2 and the target one less",
+                        c->node->name, c->node->op_type);
+    for (int d = 0; d < t->rank; d++)
+        if (t->dims[d] != x->dims[d == 0 ? 0 : d + 1])
+            return ts_error(TS_ERR_INVALID, "node '%s' (%s): target dim %d is %lld, scores give %lld",
+                            c->node->name, c->node->op_type, d, (long long)t->dims[d],
+                            (long long)x->dims[d == 0 ? 0 : d + 1]);
+    if (w && (w->rank != 1 || w->dims[0] != x->dims[1] || w->dtype != x->dtype))
+        return ts_error(TS_ERR_INVALID, "node '%s' (%s): weights must be [C] of the scores' dtype",
+                        c->node->name, c->node->op_type);
+    if (strcmp(red, "none") && strcmp(red, "sum") && strcmp(red, "mean"))
+        return ts_error(TS_ERR_INVALID, "node '%s' (%s): reduction '%s' is not none, sum or mean",
+                        c->node->name, c->node->op_type, red);
+    if (!strcmp(red, "none")) ir_set_out(c->out[0], x->dtype, t->rank, t->dims);
+    else ir_set_out(c->out[0], x->dtype, 0, NULL);
+    if (c->n_out > 1 && c->out[1]) ir_set_out(c->out[1], x->dtype, x->rank, x->dims);
+    return TS_OK;
+}
+
 #define RED(name) {name, 1, 2, 1, 1, rd_infer_reduce}
 const ir_opdef ir_ops_reduce[] = {
     RED("ReduceSum"), RED("ReduceMean"), RED("ReduceMax"), RED("ReduceMin"), RED("ReduceProd"),
@@ -223,4 +252,6 @@ const ir_opdef ir_ops_reduce[] = {
     {"OneHot", 3, 3, 1, 1, rd_infer_onehot},
     {"NonZero", 1, 1, 1, 1, rd_infer_nonzero},
     {"Einsum", 1, -1, 1, 1, rd_infer_einsum},
+    {"NegativeLogLikelihoodLoss", 2, 3, 1, 1, rd_infer_loss},
+    {"SoftmaxCrossEntropyLoss", 2, 3, 1, 2, rd_infer_loss},
     {NULL, 0, 0, 0, 0, NULL}};

@@ -38,11 +38,12 @@ tessera_tensor *tessera_tensor_new(tessera_dtype dtype, int rank, const int64_t 
 }
 
 void           tessera_tensor_free(tessera_tensor *t) { ts_tensor_free(T(t)); }
-tessera_dtype  tessera_tensor_dtype(const tessera_tensor *t) { return (tessera_dtype)CT(t)->dtype; }
-int            tessera_tensor_rank(const tessera_tensor *t) { return CT(t)->rank; }
-const int64_t *tessera_tensor_dims(const tessera_tensor *t) { return CT(t)->dims; }
-int64_t        tessera_tensor_numel(const tessera_tensor *t) { return ts_tensor_numel(CT(t)); }
-void          *tessera_tensor_data(const tessera_tensor *t) { return CT(t)->data; }
+/* Accessors accept NULL (a failed call left it so) and return 0/NULL. */
+tessera_dtype  tessera_tensor_dtype(const tessera_tensor *t) { return t ? (tessera_dtype)CT(t)->dtype : 0; }
+int            tessera_tensor_rank(const tessera_tensor *t) { return t ? CT(t)->rank : 0; }
+const int64_t *tessera_tensor_dims(const tessera_tensor *t) { return t ? CT(t)->dims : NULL; }
+int64_t        tessera_tensor_numel(const tessera_tensor *t) { return t ? ts_tensor_numel(CT(t)) : 0; }
+void          *tessera_tensor_data(const tessera_tensor *t) { return t ? CT(t)->data : NULL; }
 double         tessera_tensor_get(const tessera_tensor *t, int64_t i) { return ts_tensor_get(CT(t), i); }
 
 static bool api_ends_with(const char *s, const char *suffix) {
@@ -86,8 +87,8 @@ void tessera_device_close(tessera_device *d) {
     ts_free(d);
 }
 
-const char *tessera_device_name(const tessera_device *d) { return d->rt->name; }
-int tessera_device_threads(const tessera_device *d) { return d->rt->threads; }
+const char *tessera_device_name(const tessera_device *d) { return d ? d->rt->name : NULL; }
+int tessera_device_threads(const tessera_device *d) { return d ? d->rt->threads : 0; }
 
 /* ---- models ------------------------------------------------------------------- */
 
@@ -165,18 +166,18 @@ tessera_status tessera_model_load(const char *path, tessera_model **out) {
     return TESSERA_OK;
 }
 
-int tessera_model_num_inputs(const tessera_model *m) { return m->n_in; }
-int tessera_model_num_outputs(const tessera_model *m) { return m->n_out; }
+int tessera_model_num_inputs(const tessera_model *m) { return m ? m->n_in : 0; }
+int tessera_model_num_outputs(const tessera_model *m) { return m ? m->n_out : 0; }
 const char *tessera_model_input_name(const tessera_model *m, int i) {
-    return i >= 0 && i < m->n_in ? m->in[i].name : NULL;
+    return m && i >= 0 && i < m->n_in ? m->in[i].name : NULL;
 }
 const char *tessera_model_output_name(const tessera_model *m, int i) {
-    return i >= 0 && i < m->n_out ? m->out[i].name : NULL;
+    return m && i >= 0 && i < m->n_out ? m->out[i].name : NULL;
 }
 
 int tessera_model_input_info(const tessera_model *m, int i, tessera_dtype *dtype,
                              int64_t dims[TESSERA_MAX_RANK]) {
-    if (i < 0 || i >= m->n_in) return -1;
+    if (!m || i < 0 || i >= m->n_in) return -1;
     const api_io *io = &m->in[i];
     if (dtype) *dtype = (tessera_dtype)io->dtype;
     for (int d = 0; dims && d < io->rank; d++) dims[d] = io->dim_param[d] ? -1 : io->dims[d];
@@ -195,7 +196,8 @@ struct tessera_session {
     ts_tensor      **inputs;             /* set by the caller, copied */
     ts_tensor      **outputs;            /* of the last run */
     rt_profile       prof;
-    tessera_op_time *times;
+    tessera_op_time *times;              /* prof.ops sorted, slowest first */
+    tessera_node_time *node_times;       /* prof.nodes sorted, slowest first */
 };
 
 void tessera_session_free(tessera_session *s) {
@@ -208,6 +210,7 @@ void tessera_session_free(tessera_session *s) {
     if (s->own_io) { api_io_free(s->in, s->n_in); api_io_free(s->out, s->n_out); }
     rt_profile_free(&s->prof);
     ts_free(s->times);
+    ts_free(s->node_times);
     ts_free(s);
 }
 
@@ -324,12 +327,15 @@ static ts_status api_check_input(const api_io *io, const ts_tensor *t, bool any_
     for (int d = 0; ok && !any_shape && io->rank >= 0 && d < io->rank; d++)
         ok = io->dim_param[d] || io->dims[d] < 0 || io->dims[d] == t->dims[d];
     if (!ok) {
-        /* show the expected shape with symbols as '?' */
-        int64_t dims[TS_MAX_RANK];
-        for (int d = 0; d < io->rank; d++) dims[d] = io->dim_param[d] ? -1 : io->dims[d];
+        size_t len = (size_t)snprintf(want, sizeof want, "[");
+        for (int d = 0; d < io->rank && len < sizeof want; d++)   /* symbols and unknowns as '?' */
+            len += io->dim_param[d] || io->dims[d] < 0
+                       ? (size_t)snprintf(want + len, sizeof want - len, "%s?", d ? "," : "")
+                       : (size_t)snprintf(want + len, sizeof want - len, "%s%lld", d ? "," : "",
+                                          (long long)io->dims[d]);
+        if (len < sizeof want) snprintf(want + len, sizeof want - len, "]");
         return ts_error(TS_ERR_INVALID, "input '%s': shape %s, the model expects %s", io->name,
-                        ts_shape_str(t->rank, t->dims, got, sizeof got),
-                        ts_shape_str(io->rank, dims, want, sizeof want));
+                        ts_shape_str(t->rank, t->dims, got, sizeof got), want);
     }
     return TS_OK;
 }
@@ -348,19 +354,31 @@ tessera_status tessera_session_set_input(tessera_session *s, const char *name,
     return TESSERA_OK;
 }
 
-static int api_time_cmp(const void *a, const void *b) {
+static int api_op_cmp(const void *a, const void *b) {
     double x = ((const tessera_op_time *)a)->seconds, y = ((const tessera_op_time *)b)->seconds;
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
+static int api_node_cmp(const void *a, const void *b) {
+    double x = ((const tessera_node_time *)a)->seconds, y = ((const tessera_node_time *)b)->seconds;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Sorted copies of the profile for the public API (NULL on OOM: no report). */
 static void api_sort_times(tessera_session *s) {
     ts_free(s->times);
+    ts_free(s->node_times);
     s->times = ts_calloc((size_t)s->prof.n_ops + 1, sizeof *s->times);
-    if (!s->times) return;
-    for (int i = 0; i < s->prof.n_ops; i++)
+    s->node_times = ts_calloc((size_t)s->prof.n_nodes + 1, sizeof *s->node_times);
+    for (int i = 0; s->times && i < s->prof.n_ops; i++)
         s->times[i] = (tessera_op_time){s->prof.ops[i].op_type, s->prof.ops[i].count,
                                         s->prof.ops[i].seconds};
-    qsort(s->times, (size_t)s->prof.n_ops, sizeof *s->times, api_time_cmp);
+    for (int i = 0; s->node_times && i < s->prof.n_nodes; i++)
+        s->node_times[i] = (tessera_node_time){s->prof.nodes[i].name, s->prof.nodes[i].op_type,
+                                               s->prof.nodes[i].seconds};
+    if (s->times) qsort(s->times, (size_t)s->prof.n_ops, sizeof *s->times, api_op_cmp);
+    if (s->node_times)
+        qsort(s->node_times, (size_t)s->prof.n_nodes, sizeof *s->node_times, api_node_cmp);
 }
 
 tessera_status tessera_session_run(tessera_session *s) {
@@ -391,9 +409,14 @@ tessera_status tessera_session_get_output(tessera_session *s, const char *name,
     return TESSERA_OK;
 }
 
-double tessera_session_last_seconds(const tessera_session *s) { return s->prof.seconds; }
+double tessera_session_last_seconds(const tessera_session *s) { return s ? s->prof.seconds : 0; }
 
 int tessera_session_op_times(const tessera_session *s, const tessera_op_time **times) {
-    *times = s->times;
-    return s->times ? s->prof.n_ops : 0;
+    *times = s ? s->times : NULL;
+    return *times ? s->prof.n_ops : 0;
+}
+
+int tessera_session_node_times(const tessera_session *s, const tessera_node_time **times) {
+    *times = s ? s->node_times : NULL;
+    return *times ? s->prof.n_nodes : 0;
 }

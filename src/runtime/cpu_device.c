@@ -204,7 +204,7 @@ static ts_status cpu_run_node(rt_device *d, rt_program *p, cpu_run_state *s, int
     double t0 = ts_now_sec();
     st = cpu_exec(p, s, &ctx, i, in, out, pooled);
     if (st) return st;
-    if (prof) rt_profile_add(prof, n->op_type, ts_now_sec() - t0);
+    if (prof) rt_profile_add(prof, n, ts_now_sec() - t0);
     for (int k = 0; k < n->n_out; k++) {
         int v = n->out[k];
         if (v < 0 || p->last_use[v] < 0) {   /* omitted or never read */

@@ -162,9 +162,20 @@ void rt_arena_free(rt_arena *a) {
 
 /* ---- profile ------------------------------------------------------------------- */
 
-void rt_profile_add(rt_profile *p, const char *op_type, double seconds) {
+static void rt_profile_node(rt_profile *p, const ir_node *n, double seconds) {
+    if (p->n_nodes == p->cap_nodes) {
+        int cap = p->cap_nodes ? p->cap_nodes * 2 : 64;
+        rt_node_time *t = ts_realloc(p->nodes, (size_t)cap * sizeof *t);
+        if (!t) return;   /* a profile entry lost to OOM is not worth failing a run */
+        p->nodes = t; p->cap_nodes = cap;
+    }
+    p->nodes[p->n_nodes++] = (rt_node_time){n->name, n->op_type, seconds};
+}
+
+void rt_profile_add(rt_profile *p, const ir_node *n, double seconds) {
+    rt_profile_node(p, n, seconds);
     for (int i = 0; i < p->n_ops; i++)
-        if (!strcmp(p->ops[i].op_type, op_type)) {
+        if (!strcmp(p->ops[i].op_type, n->op_type)) {
             p->ops[i].count++;
             p->ops[i].seconds += seconds;
             return;
@@ -172,15 +183,16 @@ void rt_profile_add(rt_profile *p, const char *op_type, double seconds) {
     if (p->n_ops == p->cap_ops) {
         int cap = p->cap_ops ? p->cap_ops * 2 : 16;
         rt_op_time *o = ts_realloc(p->ops, (size_t)cap * sizeof *o);
-        if (!o) return;   /* a profile entry lost to OOM is not worth failing a run */
+        if (!o) return;
         p->ops = o; p->cap_ops = cap;
     }
-    p->ops[p->n_ops++] = (rt_op_time){op_type, 1, seconds};
+    p->ops[p->n_ops++] = (rt_op_time){n->op_type, 1, seconds};
 }
 
-void rt_profile_reset(rt_profile *p) { p->n_ops = 0; p->seconds = 0; }
+void rt_profile_reset(rt_profile *p) { p->n_ops = p->n_nodes = 0; p->seconds = 0; }
 
 void rt_profile_free(rt_profile *p) {
     ts_free(p->ops);
+    ts_free(p->nodes);
     memset(p, 0, sizeof *p);
 }

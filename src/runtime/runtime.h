@@ -30,9 +30,15 @@ typedef struct rt_op_time {
     double      seconds;
 } rt_op_time;
 
+typedef struct rt_node_time {
+    const char *name, *op_type;          /* point into the program's graph */
+    double      seconds;
+} rt_node_time;
+
 typedef struct rt_profile {
-    double      seconds;                 /* whole run */
-    rt_op_time *ops;  int n_ops, cap_ops;
+    double        seconds;               /* whole run */
+    rt_op_time   *ops;   int n_ops, cap_ops;
+    rt_node_time *nodes; int n_nodes, cap_nodes;   /* in execution order */
 } rt_profile;
 
 typedef struct rt_prepare_options {
@@ -96,7 +102,7 @@ void  rt_arena_put(rt_arena *a, void *p);
 void  rt_arena_trim(rt_arena *a);
 void  rt_arena_free(rt_arena *a);
 
-void rt_profile_add(rt_profile *p, const char *op_type, double seconds);
+void rt_profile_add(rt_profile *p, const ir_node *n, double seconds);
 void rt_profile_reset(rt_profile *p);
 void rt_profile_free(rt_profile *p);
 
