@@ -360,6 +360,10 @@ TEST(conv_big_paths_and_fused_activations) {
         {2, 2, 24, 24, 24, {30, 33, 0}, {3, 3, 0}, {2, 2, 0}, {1, 1, 0}, {1, 1, 1, 1, 0, 0}, NULL, true},
         {2, 1, 16, 16, 16, {31, 29, 0}, {5, 5, 0}, {1, 1, 0}, {1, 1, 0}, {2, 2, 2, 2, 0, 0}, NULL, false},
         {2, 1, 30, 8, 1, {21, 19, 0}, {3, 3, 0}, {2, 2, 0}, {1, 1, 0}, {1, 1, 1, 1, 0, 0}, NULL, true},
+        /* depthwise rows of 80 and 160 (full 64-wide vector blocks), strides (2,1) and (1,2) */
+        {2, 1, 8, 8, 8, {6, 80, 0}, {5, 5, 0}, {2, 1, 0}, {1, 1, 0}, {2, 2, 2, 2, 0, 0}, NULL, true},
+        {2, 1, 4, 4, 4, {5, 160, 0}, {3, 3, 0}, {1, 2, 0}, {1, 1, 0}, {1, 1, 1, 1, 0, 0}, NULL, true},
+        {2, 1, 4, 4, 4, {5, 128, 0}, {3, 3, 0}, {1, 1, 0}, {1, 2, 0}, {0, 2, 0, 2, 0, 0}, NULL, false},
     };
     static const char *acts[] = {"Relu", "HardSwish", "Clip", "LeakyRelu", "HardSigmoid", "Sigmoid", "Tanh"};
     static const float params[][2] = {{0}, {0}, {-0.5f, 0.7f}, {0.1f}, {0.3f, 0.4f}, {0}, {0}};

@@ -246,8 +246,16 @@ static inline __m512 load_lanes(const float *base, int64_t s, __mmask16 m) {
     return _mm512_permutex2var_ps(v0, even, v1);
 }
 
-/* One output row of a depthwise channel, 16 outputs per step accumulated
- * in a register over every tap; x stride 1 or 2. */
+/* Accumulates tap (weight wv, input base) into block b (lanes base[q*s]). */
+#define DW_TAP(b)                                                                      \
+    if (m[b]) acc##b = _mm512_fmadd_ps(full ? (s == 1 ? _mm512_loadu_ps(base + 16 * (b))         \
+                                                      : load_lanes(base + 32 * (b), 2, 0xffff)) \
+                                            : load_lanes(base + 16 * (b) * s, s, m[b]),        \
+                                       wv, acc##b);
+
+/* One output row of a depthwise channel, 64 outputs (four registers) per
+ * step accumulated over every tap; x stride 1 or 2. The lane masks depend
+ * only on the block and kx, so they are computed once per kx. */
 __attribute__((target("avx512f")))
 static void dw_row_avx512(const dw_job *j, const float *xp, const float *wp, float *yr, int64_t oz,
                           int64_t oy, float bias) {
@@ -266,22 +274,35 @@ static void dw_row_avx512(const dw_job *j, const float *xp, const float *wp, flo
         }
     }
     int64_t s = g->s[2], in2 = g->in[2];
-    for (int64_t ox0 = 0; ox0 < g->out[2]; ox0 += 16) {
-        __mmask16 out_m = lane_mask(0, g->out[2] - ox0);
-        __m512 acc = _mm512_set1_ps(bias);
-        for (int r = 0; r < nr; r++)
-            for (int64_t kx = 0; kx < g->k[2]; kx++) {
-                int64_t off = ox0 * s - g->pb[2] + kx * g->d[2];   /* input x of lane 0 */
-                /* lane q reads off + q*s: inside [0, in2) for q in [lo, hi) */
-                int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s;
-                int64_t hi = in2 - off <= 0 ? 0 : (in2 - off + s - 1) / s;
-                __mmask16 m = lane_mask(lo, hi) & out_m;
-                if (!m) continue;
-                __m512 v = load_lanes(rows[r] + off, s, m);
-                acc = _mm512_fmadd_ps(v, _mm512_set1_ps(wrows[r][kx]), acc);
+    for (int64_t ox0 = 0; ox0 < g->out[2]; ox0 += 64) {
+        __mmask16 om[4];
+        for (int b = 0; b < 4; b++) om[b] = lane_mask(0, g->out[2] - ox0 - 16 * b);
+        __m512 acc0 = _mm512_set1_ps(bias), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int64_t kx = 0; kx < g->k[2]; kx++) {
+            int64_t off = ox0 * s - g->pb[2] + kx * g->d[2];   /* input x of output ox0 */
+            /* output ox0 + q reads off + q*s: inside [0, in2) for q in [lo, hi) */
+            int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s;
+            int64_t hi = in2 - off <= 0 ? 0 : (in2 - off + s - 1) / s;
+            __mmask16 m[4];
+            bool full = true;
+            for (int b = 0; b < 4; b++) {
+                m[b] = lane_mask(lo - 16 * b, hi - 16 * b) & om[b];
+                full &= m[b] == om[b] && (om[b] == 0xffff || om[b] == 0);
             }
-        if (act_vectorizable(&j->act)) acc = act_avx512(acc, &j->act);
-        _mm512_mask_storeu_ps(yr + ox0, out_m, acc);
+            for (int r = 0; r < nr; r++) {
+                __m512 wv = _mm512_set1_ps(wrows[r][kx]);
+                const float *base = rows[r] + off;
+                DW_TAP(0) DW_TAP(1) DW_TAP(2) DW_TAP(3)
+            }
+        }
+        if (act_vectorizable(&j->act)) {
+            acc0 = act_avx512(acc0, &j->act); acc1 = act_avx512(acc1, &j->act);
+            acc2 = act_avx512(acc2, &j->act); acc3 = act_avx512(acc3, &j->act);
+        }
+        _mm512_mask_storeu_ps(yr + ox0, om[0], acc0);
+        _mm512_mask_storeu_ps(yr + ox0 + 16, om[1], acc1);
+        _mm512_mask_storeu_ps(yr + ox0 + 32, om[2], acc2);
+        _mm512_mask_storeu_ps(yr + ox0 + 48, om[3], acc3);
     }
     if (!act_vectorizable(&j->act)) cpu_act_apply(&j->act, yr, g->out[2]);
 }
@@ -328,6 +349,43 @@ typedef struct conv_job {
  * The GEMM reads them in place and writes a wide output (Wp columns per
  * output row, the last Wp - OW of them junk) that is then compacted.
  * Returns false (nothing done) when the buffers cannot be had. */
+typedef struct ind_copy {
+    const cpu_conv_geom *g;
+    const float *x;
+    float *xp, *y;
+    const float *yw;
+    int64_t wp, hp, nw;
+} ind_copy;
+
+/* Channels [c0, c1) of the padded image: zeros around the copied input
+ * (the buffer is reused, so every pad cell is rewritten). */
+static void ind_pad_channels(void *arg, int64_t c0, int64_t c1) {
+    const ind_copy *j = arg;
+    const cpu_conv_geom *g = j->g;
+    int64_t wp = j->wp, hp = j->hp, plane = wp * hp;
+    int64_t x1 = TS_MIN(g->in[2], wp - g->pb[2]), y1 = TS_MIN(g->in[1], hp - g->pb[1]);
+    for (int64_t c = c0; c < c1; c++) {
+        float *pc = j->xp + c * plane;
+        memset(pc, 0, sizeof(float) * (size_t)(g->pb[1] * wp));
+        for (int64_t iy = 0; iy < y1; iy++) {
+            float *row = pc + (iy + g->pb[1]) * wp;
+            memset(row, 0, sizeof(float) * (size_t)g->pb[2]);
+            memcpy(row + g->pb[2], j->x + (c * g->in[1] + iy) * g->in[2], sizeof(float) * (size_t)x1);
+            memset(row + g->pb[2] + x1, 0, sizeof(float) * (size_t)(wp - g->pb[2] - x1));
+        }
+        memset(pc + (y1 + g->pb[1]) * wp, 0, sizeof(float) * (size_t)((hp - y1 - g->pb[1]) * wp));
+    }
+}
+
+/* Output channels [m0, m1): drop the junk columns of the wide rows. */
+static void ind_compact_channels(void *arg, int64_t m0, int64_t m1) {
+    const ind_copy *j = arg;
+    int64_t oh = j->g->out[1], ow = j->g->out[2];
+    for (int64_t m = m0; m < m1; m++)
+        for (int64_t r = 0; r < oh; r++)
+            memcpy(j->y + (m * oh + r) * ow, j->yw + m * j->nw + r * j->wp, sizeof(float) * (size_t)ow);
+}
+
 static bool conv_indirect(const conv_job *j, ts_pool *pool, const float *x, const float *w, float *y,
                           const cpu_epilogue *epi) {
     const cpu_conv_geom *g = j->g;
@@ -339,20 +397,10 @@ static bool conv_indirect(const conv_job *j, ts_pool *pool, const float *x, cons
     float *yw = cpu_scratch(CPU_SCRATCH_CONV_OUT, sizeof(float) * (size_t)(j->mg * nw));
     const float **brow = ts_malloc(sizeof(float *) * (size_t)K);
     bool ok = xp && yw && brow;
+    ind_copy cj = {g, x, xp, y, yw, wp, hp, nw};
+    int64_t grain = TS_MAX(1, 16384 / TS_MAX(plane, 1));
     if (ok) {
-        /* padded rows: zeros around the copied input (the buffer is reused) */
-        int64_t x1 = TS_MIN(g->in[2], wp - g->pb[2]), y1 = TS_MIN(g->in[1], hp - g->pb[1]);
-        for (int64_t c = 0; c < j->cg; c++) {
-            float *pc = xp + c * plane;
-            memset(pc, 0, sizeof(float) * (size_t)(g->pb[1] * wp));
-            for (int64_t iy = 0; iy < y1; iy++) {
-                float *row = pc + (iy + g->pb[1]) * wp;
-                memset(row, 0, sizeof(float) * (size_t)g->pb[2]);
-                memcpy(row + g->pb[2], x + (c * g->in[1] + iy) * g->in[2], sizeof(float) * (size_t)x1);
-                memset(row + g->pb[2] + x1, 0, sizeof(float) * (size_t)(wp - g->pb[2] - x1));
-            }
-            memset(pc + (y1 + g->pb[1]) * wp, 0, sizeof(float) * (size_t)((hp - y1 - g->pb[1]) * wp));
-        }
+        ts_parallel_for(pool, j->cg, grain, ind_pad_channels, &cj);
         memset(xp + j->cg * plane, 0, sizeof(float) * (size_t)(wp + 2 * nr));
         int64_t k = 0;
         for (int64_t c = 0; c < j->cg; c++)
@@ -360,10 +408,7 @@ static bool conv_indirect(const conv_job *j, ts_pool *pool, const float *x, cons
                 for (int64_t kx = 0; kx < g->k[2]; kx++) brow[k++] = xp + c * plane + ky * dy * wp + kx * dx;
         ok = cpu_gemm_indirect(pool, j->mg, nw, K, w, brow, yw, nw, epi) == TS_OK;
     }
-    if (ok)
-        for (int64_t m = 0; m < j->mg; m++)
-            for (int64_t r = 0; r < oh; r++)
-                memcpy(y + (m * oh + r) * ow, yw + m * nw + r * wp, sizeof(float) * (size_t)ow);
+    if (ok) ts_parallel_for(pool, j->mg, grain, ind_compact_channels, &cj);
     ts_free(brow);
     return ok;
 }
@@ -386,6 +431,16 @@ static void conv_one(const conv_job *j, ts_pool *pool, int64_t b, int64_t grp) {
     cpu_epilogue epi = {.row_bias = j->bias ? j->bias + grp * j->mg : NULL, .act = j->act};
     const float *w = j->w + grp * j->mg * j->kg;
     if (j->pointwise) {
+        /* rows of B are the input channels themselves: read them in place
+         * when the pixel count fills whole vector panels */
+        int64_t nr = cpu_gemm_indirect_nr();
+        const float **brow = nr && j->pix % nr == 0 ? ts_malloc(sizeof(float *) * (size_t)j->kg) : NULL;
+        if (brow) {
+            for (int64_t k = 0; k < j->kg; k++) brow[k] = x + k * isz;
+            ts_status st = cpu_gemm_indirect(pool, j->mg, j->pix, j->kg, w, brow, y, j->pix, &epi);
+            ts_free(brow);
+            if (st == TS_OK) return;
+        }
         cpu_sgemm_ex(pool, false, false, j->mg, j->pix, j->kg, 1.0f, w, j->kg, x, isz, 0.0f, y,
                      j->pix, &epi);
         return;

@@ -49,8 +49,10 @@ static int onnx_nest_depth(const uint8_t *p, const uint8_t *end, const ProtobufC
         if ((tag & 7) != 2) continue;
         const ProtobufCFieldDescriptor *f = tag >> 3 <= UINT32_MAX
             ? protobuf_c_message_descriptor_get_field(d, (unsigned)(tag >> 3)) : NULL;
-        if (f && f->type == PROTOBUF_C_TYPE_MESSAGE)
-            worst = TS_MAX(worst, onnx_nest_depth(p, p + len, f->descriptor, depth + 1));
+        if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+            int sub = onnx_nest_depth(p, p + len, f->descriptor, depth + 1);
+            if (sub > worst) worst = sub;
+        }
         if (worst > ONNX_MAX_NEST) return worst;
         p += len;
     }

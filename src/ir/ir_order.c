@@ -106,7 +106,7 @@ static ts_status ir_permute(ir_graph *g, const int *order, int count) {
     if (!nodes) return TS_ERR_NOMEM;
     for (int i = 0; i < count; i++) nodes[i] = g->nodes[order[i]];
     for (int i = 0; i < g->n_nodes; i++) if (g->nodes[i].dead) nodes[count++] = g->nodes[i];
-    memcpy(g->nodes, nodes, (size_t)g->n_nodes * sizeof *nodes);
+    if (g->n_nodes) memcpy(g->nodes, nodes, (size_t)g->n_nodes * sizeof *nodes);
     ts_free(nodes);
     return ir_set_producers(g);
 }
