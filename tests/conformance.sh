@@ -18,9 +18,10 @@ if [ ${#dirs[@]} -eq 0 ]; then
 fi
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 t0=$SECONDS
-# TESSERA_POISON: outputs start as NaN bytes, so a kernel that leaves an
-# element unwritten fails instead of passing on zeroed memory
-TESSERA_POISON=1 "$BUILD/tessera" conformance --target cpu "${dirs[@]}" >"$log" 2>&1; rc=$?
+# Two threads, so the kernels' parallel paths run too. TESSERA_POISON: outputs
+# start as NaN bytes, so a kernel that leaves an element unwritten fails
+# instead of passing on zeroed memory.
+TESSERA_POISON=1 "$BUILD/tessera" conformance --target cpu --threads 2 "${dirs[@]}" >"$log" 2>&1; rc=$?
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$log" | tail -n 1)
 echo "skipped cases by reason (an unsupported op counts once per case that needs it):"
 sed -nE 's/^SKIP [^:]+: (.*)/\1/p' "$log" | while IFS= read -r msg; do

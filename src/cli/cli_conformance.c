@@ -212,7 +212,8 @@ static int cf_list(const char *dir, const char *prefix, char ***out) {
         char **p = ts_realloc(names, (size_t)(n + 1) * sizeof *names);
         if (!p) break;
         names = p;
-        names[n++] = ts_strdup(e->d_name);
+        if (!(names[n] = ts_strdup(e->d_name))) break;
+        n++;
     }
     if (d) closedir(d);
     if (n) qsort(names, (size_t)n, sizeof *names, cf_cmp_str);
