@@ -292,6 +292,234 @@ TEST(resolve_lists_every_unsupported_op) {
     ir_graph_free(g);
 }
 
+
+/* ---- passes ------------------------------------------------------------------- */
+
+static ts_tensor *t_rand_tensor(int rank, const int64_t *dims, float lo, float hi) {
+    ts_tensor *t = ts_tensor_new(TS_F32, rank, dims);
+    float *p = t->data;
+    for (int64_t i = 0; i < ts_tensor_numel(t); i++) p[i] = th_rand_float(lo, hi);
+    return t;
+}
+
+/* Reference grouped 2-D convolution (stride 1, no padding), in double. */
+static void t_conv_ref(const float *x, int C, int H, int W, const float *w, const float *b, int M, int K,
+                       int groups, double *y) {
+    int Ho = H - K + 1, Wo = W - K + 1, cg = C / groups, mg = M / groups;
+    for (int m = 0; m < M; m++)
+        for (int i = 0; i < Ho; i++)
+            for (int j = 0; j < Wo; j++) {
+                double acc = b ? b[m] : 0.0;
+                int g = m / mg;
+                for (int c = 0; c < cg; c++)
+                    for (int ki = 0; ki < K; ki++)
+                        for (int kj = 0; kj < K; kj++)
+                            acc += (double)x[((g * cg + c) * H + i + ki) * W + j + kj] *
+                                   w[((m * cg + c) * K + ki) * K + kj];
+                y[(m * Ho + i) * Wo + j] = acc;
+            }
+}
+
+TEST(fold_batchnorm_matches_unfolded) {
+    for (int iter = 0; iter < 20; iter++) {
+        int groups = th_rand_int(1, 2), C = 2 * th_rand_int(1, 3), M = 2 * th_rand_int(1, 3);
+        int K = th_rand_int(1, 3), H = K + th_rand_int(0, 4), W = K + th_rand_int(0, 4);
+        bool with_bias = th_rand_int(0, 1);
+        int64_t xd[4] = {1, C, H, W}, wd[4] = {M, C / groups, K, K}, md = M;
+        ir_graph *g = ir_graph_new();
+        int x = ir_add_value(g, "x", TS_F32, 4, xd);
+        ts_tensor *wt = t_rand_tensor(4, wd, -1, 1), *bt = with_bias ? t_rand_tensor(1, &md, -1, 1) : NULL;
+        ts_tensor *sc = t_rand_tensor(1, &md, 0.5f, 2), *bi = t_rand_tensor(1, &md, -1, 1);
+        ts_tensor *mean = t_rand_tensor(1, &md, -1, 1), *var = t_rand_tensor(1, &md, 0.1f, 3);
+        float eps = th_rand_float(1e-5f, 1e-2f);
+        /* the unfolded reference: BN(conv(x)) in double */
+        ts_tensor *xt = t_rand_tensor(4, xd, -2, 2);
+        int Ho = H - K + 1, Wo = W - K + 1, n = M * Ho * Wo;
+        double *ref = calloc((size_t)n, sizeof *ref), *got = calloc((size_t)n, sizeof *got);
+        t_conv_ref(xt->data, C, H, W, wt->data, bt ? bt->data : NULL, M, K, groups, ref);
+        for (int m = 0; m < M; m++)
+            for (int k = 0; k < Ho * Wo; k++) {
+                const float *f[4] = {sc->data, bi->data, mean->data, var->data};
+                ref[m * Ho * Wo + k] = (ref[m * Ho * Wo + k] - f[2][m]) / sqrt((double)f[3][m] + eps) * f[0][m] + f[1][m];
+            }
+        int w = ir_add_const(g, "w", wt), b = bt ? ir_add_const(g, "b", bt) : -1;
+        int p[4] = {ir_add_const(g, "scale", sc), ir_add_const(g, "bias", bi), ir_add_const(g, "mean", mean),
+                    ir_add_const(g, "var", var)};
+        int c = ir_add_value(g, "c", TS_UNDEFINED, -1, NULL), y = ir_add_value(g, "y", TS_UNDEFINED, -1, NULL);
+        ir_node *conv = ir_add_node(g, "Conv", "conv", (int[]){x, w, b}, bt ? 3 : 2, &c, 1);
+        ir_node_set_int(conv, "group", groups);
+        ir_node *bn = ir_add_node(g, "BatchNormalization", "bn", (int[]){c, p[0], p[1], p[2], p[3]}, 5, &y, 1);
+        ir_node_set_float(bn, "epsilon", eps);
+        ir_graph_add_input(g, x);
+        ir_graph_add_output(g, y);
+        const ir_pass only[] = {*ir_pass_find("fold-batchnorm"), {NULL, NULL, NULL}};
+        CHECK(ir_run_passes(g, only, NULL, NULL) == TS_OK);
+        CHECK(g->n_nodes == 1 && !strcmp(g->nodes[0].op_type, "Conv") && g->nodes[0].n_in == 3);
+        CHECK(g->nodes[0].out[0] == ir_find_value(g, "y"));
+        CHECK(ir_find_value(g, "mean") < 0);             /* BN parameters are gone */
+        const ts_tensor *w2 = g->values[g->nodes[0].in[1]].data, *b2 = g->values[g->nodes[0].in[2]].data;
+        CHECK(w2 && b2);
+        if (w2 && b2) {
+            t_conv_ref(xt->data, C, H, W, w2->data, b2->data, M, K, groups, got);
+            for (int k = 0; k < n; k++) CHECK_NEAR(got[k], ref[k], 1e-4 * (1 + fabs(ref[k])));
+        }
+        free(ref); free(got);
+        ts_tensor_free(xt);
+        ir_graph_free(g);
+    }
+}
+
+/* x -> Conv(w) -> c -> ACT -> y, with ACT's extra inputs. */
+static ir_graph *t_conv_act(const char *act, int n_extra, ts_tensor **extra) {
+    ir_graph *g = ir_graph_new();
+    int x = ir_add_value(g, "x", TS_F32, 4, (int64_t[]){1, 2, 5, 5});
+    int w = ir_add_const(g, "w", t_rand_tensor(4, (int64_t[]){3, 2, 3, 3}, -1, 1));
+    int c = ir_add_value(g, "c", TS_UNDEFINED, -1, NULL), y = ir_add_value(g, "y", TS_UNDEFINED, -1, NULL);
+    ir_add_node(g, "Conv", "conv", (int[]){x, w}, 2, &c, 1);
+    int in[3] = {c, -1, -1};
+    for (int k = 0; k < n_extra; k++) in[1 + k] = extra[k] ? ir_add_const(g, NULL, extra[k]) : -1;
+    ir_add_node(g, act, "act", in, 1 + n_extra, &y, 1);
+    ir_graph_add_input(g, x);
+    ir_graph_add_output(g, y);
+    return g;
+}
+
+static ts_tensor *t_scalar(float v) {
+    ts_tensor *t = ts_tensor_new(TS_F32, 0, NULL);
+    *(float *)t->data = v;
+    return t;
+}
+
+static bool t_accept_relu_only(const char *op, const char *act) { (void)op; return !strcmp(act, "Relu"); }
+
+TEST(fuse_activation) {
+    const ir_pass only[] = {*ir_pass_find("fuse-activation"), {NULL, NULL, NULL}};
+    ir_graph *g = t_conv_act("Relu", 0, NULL);
+    CHECK(ir_run_passes(g, only, NULL, NULL) == TS_OK);
+    CHECK(g->n_nodes == 1 && !strcmp(ir_attr_string(&g->nodes[0], "activation", ""), "Relu"));
+    CHECK(g->nodes[0].out[0] == g->outputs[0]);
+    ir_graph_free(g);
+    g = t_conv_act("Clip", 2, (ts_tensor *[]){t_scalar(0), t_scalar(6)});
+    CHECK(ir_run_passes(g, only, NULL, NULL) == TS_OK);
+    int cnt;
+    const float *p = ir_attr_floats(&g->nodes[0], "activation_params", &cnt);
+    CHECK(g->n_nodes == 1 && p && cnt == 2 && p[0] == 0 && p[1] == 6);
+    ir_graph_free(g);
+    g = t_conv_act("Clip", 2, (ts_tensor *[]){NULL, t_scalar(6)});   /* min omitted */
+    CHECK(ir_run_passes(g, only, NULL, NULL) == TS_OK);
+    p = ir_attr_floats(&g->nodes[0], "activation_params", &cnt);
+    CHECK(g->n_nodes == 1 && p && cnt == 2 && isinf(p[0]) && p[0] < 0 && p[1] == 6);
+    ir_graph_free(g);
+    g = t_conv_act("LeakyRelu", 0, NULL);
+    ir_node_set_float(&g->nodes[1], "alpha", 0.25f);
+    CHECK(ir_run_passes(g, only, NULL, NULL) == TS_OK);
+    p = ir_attr_floats(&g->nodes[0], "activation_params", &cnt);
+    CHECK(g->n_nodes == 1 && p && cnt == 1 && p[0] == 0.25f);
+    ir_graph_free(g);
+    /* not fused: the conv output is also a graph output */
+    g = t_conv_act("Relu", 0, NULL);
+    ir_graph_add_output(g, ir_find_value(g, "c"));
+    CHECK(ir_run_passes(g, only, NULL, NULL) == TS_OK && g->n_nodes == 2);
+    ir_graph_free(g);
+    /* not fused: a device filter refuses Sigmoid */
+    ir_set_fusion_filter(t_accept_relu_only);
+    g = t_conv_act("Sigmoid", 0, NULL);
+    CHECK(ir_run_passes(g, only, NULL, NULL) == TS_OK && g->n_nodes == 2);
+    ir_set_fusion_filter(NULL);
+    ir_graph_free(g);
+    /* not fused: Softmax is no fusable activation */
+    g = t_conv_act("Softmax", 0, NULL);
+    CHECK(ir_run_passes(g, only, NULL, NULL) == TS_OK && g->n_nodes == 2);
+    ir_graph_free(g);
+}
+
+TEST(eliminate_dead_and_identity) {
+    t_register();
+    ir_graph *g = ir_graph_new();
+    int x = ir_add_value(g, "x", TS_F32, 1, (int64_t[]){4});
+    int a = ir_add_value(g, "a", TS_UNDEFINED, -1, NULL), b = ir_add_value(g, "b", TS_UNDEFINED, -1, NULL);
+    int d1 = ir_add_value(g, "d1", TS_UNDEFINED, -1, NULL), d2 = ir_add_value(g, "d2", TS_UNDEFINED, -1, NULL);
+    int y = ir_add_value(g, "y", TS_UNDEFINED, -1, NULL), z = ir_add_value(g, "z", TS_UNDEFINED, -1, NULL);
+    ir_add_node(g, "Identity", "id_mid", &x, 1, &a, 1);           /* bypassed */
+    t_node(g, "TAdd", "add", (int[]){a, a}, 2, b);
+    ir_add_node(g, "Identity", "id_out", &b, 1, &y, 1);           /* b renamed y */
+    t_node(g, "TAdd", "dead1", (int[]){x, b}, 2, d1);             /* dead chain */
+    t_node(g, "TAdd", "dead2", (int[]){d1, d1}, 2, d2);
+    ir_add_node(g, "Identity", "id_in_out", &x, 1, &z, 1);        /* input -> output: kept */
+    ir_graph_add_input(g, x);
+    ir_graph_add_output(g, y);
+    ir_graph_add_output(g, z);
+    CHECK(ir_run_passes(g, ir_default_passes(), NULL, NULL) == TS_OK);
+    CHECK_MSG(g->n_nodes == 2, "%d nodes", g->n_nodes);
+    CHECK(ir_find_value(g, "a") < 0 && ir_find_value(g, "d2") < 0 && ir_find_value(g, "b") < 0);
+    const ir_node *add = NULL;
+    for (int i = 0; i < g->n_nodes; i++) if (!strcmp(g->nodes[i].name, "add")) add = &g->nodes[i];
+    CHECK(add && add->in[0] == ir_find_value(g, "x") && add->out[0] == ir_find_value(g, "y"));
+    CHECK(g->values[ir_find_value(g, "y")].dims[0] == 4);     /* inferred before the passes */
+    ir_graph_free(g);
+}
+
+/* Test evaluator: TAdd on float32 constants. */
+static int t_evals;
+static ts_status t_eval(void *ctx, const ir_node *n, int opset, const ts_tensor **in, int n_in,
+                        ts_tensor **out, int n_out) {
+    (void)ctx; (void)opset; (void)n_in; (void)n_out;
+    if (strcmp(n->op_type, "TAdd")) return ts_error(TS_ERR_UNSUPPORTED, "no kernel");
+    t_evals++;
+    out[0] = ts_tensor_new(TS_F32, in[0]->rank, in[0]->dims);
+    for (int64_t i = 0; i < ts_tensor_numel(in[0]); i++)
+        ((float *)out[0]->data)[i] = ((const float *)in[0]->data)[i] + ((const float *)in[1]->data)[i];
+    return TS_OK;
+}
+
+TEST(fold_constants_through_the_evaluator) {
+    t_register();
+    ir_graph *g = ir_graph_new();
+    int x = ir_add_value(g, "x", TS_F32, 1, (int64_t[]){3});
+    ts_tensor *c1 = t_rand_tensor(1, (int64_t[]){3}, -1, 1), *c2 = t_rand_tensor(1, (int64_t[]){3}, -1, 1);
+    float want[3];
+    for (int i = 0; i < 3; i++) want[i] = ((float *)c1->data)[i] + ((float *)c2->data)[i];
+    int a = ir_add_const(g, "c1", c1), b = ir_add_const(g, "c2", c2);
+    int t = ir_add_value(g, "t", TS_UNDEFINED, -1, NULL), y = ir_add_value(g, "y", TS_UNDEFINED, -1, NULL);
+    int o = ir_add_value(g, "o", TS_UNDEFINED, -1, NULL);
+    t_node(g, "TAdd", "fold_me", (int[]){a, b}, 2, t);
+    t_node(g, "TAdd", "runtime", (int[]){x, t}, 2, y);
+    t_node(g, "TAdd", "to_output", (int[]){a, a}, 2, o);      /* writes a graph output: kept */
+    ir_graph_add_input(g, x);
+    ir_graph_add_output(g, y);
+    ir_graph_add_output(g, o);
+    const ir_pass only[] = {*ir_pass_find("fold-constants"), {NULL, NULL, NULL}};
+    CHECK(ir_run_passes(g, only, NULL, NULL) == TS_OK && g->n_nodes == 3);   /* no evaluator yet */
+    ir_set_const_evaluator(t_eval, NULL);
+    t_evals = 0;
+    CHECK(ir_run_passes(g, only, NULL, NULL) == TS_OK);
+    ir_set_const_evaluator(NULL, NULL);
+    CHECK(t_evals == 1 && g->n_nodes == 2);
+    int tid = ir_find_value(g, "t");
+    CHECK(tid >= 0 && g->values[tid].data);
+    for (int i = 0; tid >= 0 && g->values[tid].data && i < 3; i++)
+        CHECK(((float *)g->values[tid].data->data)[i] == want[i]);
+    ir_graph_free(g);
+}
+
+TEST(dump_after_a_pass) {
+    ir_graph *g = t_conv_act("Relu", 0, NULL);
+    ir_value_set_dim_param(&g->values[g->inputs[0]], 0, "N");
+    g->values[g->inputs[0]].dims[0] = IR_DIM_UNKNOWN;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CHECK(ir_run_passes(g, NULL, "fuse-activation", f) == TS_OK);
+    fclose(f);
+    CHECK_MSG(text && strstr(text, "# IR after fuse-activation") && !strstr(text, "# IR after fold-batchnorm") &&
+              strstr(text, "Conv 'conv' (x, w) -> y") && strstr(text, "activation=\"Relu\"") &&
+              strstr(text, "input  x : float32[N,2,5,5]"), "%s", text ? text : "");
+    free(text);
+    CHECK(ir_run_passes(g, NULL, "no-such-pass", stderr) == TS_ERR_INVALID);
+    CHECK(strstr(ts_last_error(), "fold-batchnorm") != NULL);
+    ir_graph_free(g);
+}
+
 /* ---- allocation failures ----------------------------------------------------- */
 
 TEST(alloc_failures_never_crash) {

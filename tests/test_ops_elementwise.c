@@ -624,13 +624,28 @@ TEST(castlike_identity_dropout) {
     oh_free(out, 2);
     ir_graph_free(g);
 
-    /* training mode with a ratio would need random masks: refused */
+    /* training mode: MT19937 seeded like numpy, whose np.random.seed(0);
+     * np.random.rand(10) is 0.549 0.715 0.603 0.545 0.424 0.646 0.438 0.892
+     * 0.964 0.383: with ratio 0.5 elements 4, 6 and 9 drop, the rest double */
     ts_tensor *ratio = oh_from(TS_F32, 0, NULL, (double[]){0.5});
     ts_tensor *train = oh_from(TS_BOOL, 0, NULL, (double[]){1});
-    n = oh_node(&g, "Dropout", 3, 1);
+    n = oh_node(&g, "Dropout", 3, 2);
+    ir_node_set_int(n, "seed", 0);
     const ts_tensor *in3[3] = {x, ratio, train};
-    CHECK(oh_run(n, 13, in3, 3, out, 1) == TS_ERR_UNSUPPORTED);
-    CHECK(strstr(ts_last_error(), "training") != NULL);
+    CHECK(oh_run(n, 13, in3, 3, out, 2) == TS_OK);
+    bool keep[10] = {1, 1, 1, 1, 0, 1, 0, 1, 1, 0};
+    for (int i = 0; i < 10; i++) {
+        OH_EXPECT(((float *)out[0]->data)[i], keep[i] ? 2.0 * ((float *)x->data)[i] : 0, 1e-6, 0, "dropout %d", i);
+        CHECK(((uint8_t *)out[1]->data)[i] == keep[i]);
+    }
+    oh_free(out, 2);
+    ir_graph_free(g);
+    /* ratio outside [0, 1] is refused */
+    ts_tensor_free(ratio);
+    ratio = oh_from(TS_F32, 0, NULL, (double[]){1.5});
+    in3[1] = ratio;
+    n = oh_node(&g, "Dropout", 3, 1);
+    CHECK(oh_run(n, 13, in3, 3, out, 1) == TS_ERR_INVALID);
     oh_free(out, 1);
     ir_graph_free(g);
     ts_tensor_free(ratio); ts_tensor_free(train);

@@ -301,6 +301,19 @@ TEST(liveness_frees_intermediates) {
      * buffers (a node's input and output) are alive at once */
     CHECK_MSG(st.freed_early == n - 1, "freed %lld", (long long)st.freed_early);
     CHECK_MSG(st.peak_bytes <= 2 * len * 4, "peak %lld bytes", (long long)st.peak_bytes);
+    /* the timing report: one entry per node, grouped by op type, slowest first */
+    const tessera_node_time *nt;
+    const tessera_op_time *ot;
+    int n_nt = tessera_session_node_times(s, &nt), n_ot = tessera_session_op_times(s, &ot);
+    CHECK(n_nt == n && n_ot == 2);
+    double sum_nodes = 0, sum_ops = 0;
+    for (int i = 0; i < n_nt; i++) {
+        sum_nodes += nt[i].seconds;
+        if (i) CHECK(nt[i].seconds <= nt[i - 1].seconds);
+    }
+    for (int i = 0; i < n_ot; i++) { sum_ops += ot[i].seconds; CHECK(ot[i].count == n / 2); }
+    CHECK_NEAR(sum_nodes, sum_ops, 1e-9);
+    CHECK(sum_ops <= tessera_session_last_seconds(s) + 1e-9);
     const float *px = tessera_tensor_data(x), *py = y ? tessera_tensor_data(y) : NULL;
     for (int64_t i = 0; py && i < len; i++) {
         float v = px[i];

@@ -233,6 +233,7 @@ static int run_mkdirs(const char *dir) {
 static int run_write(const run_args *a, const tessera_model *m, tessera_session *s,
                      run_out_file *f) {
     int n = tessera_model_num_outputs(m), i = 0, rc = 0;
+    bool existed = access(a->out_dir, F_OK) == 0;
     if (run_mkdirs(a->out_dir) != 0)
         return cli_fail("run", 1, "--output-dir %s: %s", a->out_dir, strerror(errno));
     for (; i < n && !rc; i++) {
@@ -244,8 +245,10 @@ static int run_write(const run_args *a, const tessera_model *m, tessera_session 
     for (int k = 0; k < i && !rc; k++)
         if (rename(f[k].tmp, f[k].file) != 0)
             rc = cli_fail("run", 1, "%s: %s", f[k].file, strerror(errno));
-    if (rc)
+    if (rc) {
         for (int k = 0; k < i; k++) unlink(f[k].tmp);
+        if (!existed) rmdir(a->out_dir);   /* only if empty: never removes user files */
+    }
     return rc;
 }
 

@@ -62,6 +62,8 @@ ts_status ir_run_passes(ir_graph *g, const ir_pass *passes, const char *dump_aft
     if (!passes) passes = ir_passes;
     ts_status st = ir_check_dump_name(passes, dump_after);
     if (st == TS_OK) st = ir_verify(g);
+    /* static shapes and dtypes where knowable: passes and dumps use them */
+    if (st == TS_OK) st = ir_infer_shapes(g);
     if (st) return st;
     ir_maybe_dump(g, "import", dump_after, dump_to);
     for (const ir_pass *p = passes; p->name; p++) {

@@ -21,12 +21,15 @@ static int64_t rd_int_at(const ts_tensor *t, int64_t i) {
 
 ts_status ir_reduce_axes(const ir_node *n, int opset, const ts_tensor *axes_in, int rank,
                          bool *mask, bool *noop) {
+    /* the axes input (ReduceSum >= 13, others >= 18) wins; an attribute is
+     * still read when no input is given (exporters mixing the two styles) */
     bool from_input = !strcmp(n->op_type, "ReduceSum") ? opset >= 13 : opset >= 18;
     int count = 0;
     const int64_t *attr = NULL;
     for (int d = 0; d < rank; d++) mask[d] = false;
     *noop = false;
-    if (from_input || ir_attr_find(n, "axes") == NULL) {
+    if (!from_input) axes_in = NULL;
+    if (axes_in || ir_attr_find(n, "axes") == NULL) {
         if (axes_in && !axes_in->data) return IR_NEED_VALUE;
         if (axes_in && !rd_is_int(axes_in->dtype))
             return ts_error(TS_ERR_INVALID, "node '%s' (%s): axes must be int64", n->name, n->op_type);

@@ -48,9 +48,19 @@ static int ir_act_params(const ir_graph *g, const ir_node *a, float p[2]) {
     return ir_clip_bound(g, a, 1, -INFINITY, &p[0]) && ir_clip_bound(g, a, 2, INFINITY, &p[1]) ? 2 : -1;
 }
 
+/* The kernels fuse float32 only. The output's dtype may be unknown when
+ * shapes are dynamic; these ops' outputs have their inputs' type, and the
+ * weights are usually constants of known type. */
+static bool ir_is_f32(const ir_graph *g, const ir_node *p) {
+    ts_dtype t = g->values[p->out[0]].dtype;
+    for (int k = 0; t == TS_UNDEFINED && k < p->n_in && k < 2; k++)
+        if (p->in[k] >= 0) t = g->values[p->in[k]].dtype;
+    return t == TS_F32;
+}
+
 static ir_node *ir_act_after(ir_graph *g, const ir_uses *u, const ir_node *p) {
     int y = p->out[0];
-    if (y < 0 || g->values[y].is_output || g->values[y].dtype != TS_F32 || ir_uses_count(u, y) != 1) return NULL;
+    if (y < 0 || g->values[y].is_output || !ir_is_f32(g, p) || ir_uses_count(u, y) != 1) return NULL;
     ir_node *a = &g->nodes[u->node[u->start[y]]];
     if ((a->domain && *a->domain) || a->n_out != 1 || a->in[0] != y || a->out[0] < 0) return NULL;
     ir_fusion_filter_fn accept = ir_fusion_filter();
