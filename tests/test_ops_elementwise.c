@@ -4,6 +4,7 @@
  * Tolerances: float32 results within 1e-6 relative (1e-5 for libm
  * transcendental functions in float), double references. */
 #include "ops_harness.h"
+#include "cpu/op_elementwise.h"
 
 #include <float.h>
 
@@ -93,6 +94,30 @@ TEST(binary_float32_broadcast) {
     check_binary("Greater", -3, 3, -3, 3, 13, 0);
     check_binary("LessOrEqual", -3, 3, -3, 3, 16, 0);
     check_binary("GreaterOrEqual", -3, 3, -3, 3, 16, 0);
+}
+
+/* The broadcast iterator collapses dims so that rows are as long as they
+ * can be: the fast loops only pay off on long rows. */
+TEST(broadcast_iterator_collapses) {
+    struct { int ro; int64_t o[4]; int ra; int64_t a[4]; int rb; int64_t b[4]; int rank; int64_t inner; } c[] = {
+        {4, {1, 192, 40, 40}, 4, {1, 192, 40, 40}, 4, {1, 192, 40, 40}, 1, 307200},
+        {4, {1, 192, 40, 40}, 1, {1}, 4, {1, 192, 40, 40}, 1, 307200},
+        {4, {1, 192, 40, 40}, 4, {1, 192, 40, 40}, 0, {0}, 1, 307200},
+        {4, {1, 24, 80, 80}, 4, {1, 24, 80, 80}, 4, {1, 24, 1, 1}, 2, 6400},
+        {3, {5, 6, 7}, 3, {5, 6, 7}, 2, {6, 7}, 2, 42},
+        {3, {5, 6, 7}, 3, {5, 1, 7}, 3, {5, 6, 7}, 3, 7},
+    };
+    for (size_t i = 0; i < TS_ARRAY_LEN(c); i++) {
+        ts_tensor *o = ts_tensor_new(TS_F32, c[i].ro, c[i].o);
+        ts_tensor *a = ts_tensor_new(TS_F32, c[i].ra, c[i].a);
+        ts_tensor *b = ts_tensor_new(TS_F32, c[i].rb, c[i].b);
+        const ts_tensor *in[2] = {a, b};
+        cpu_ew_iter it;
+        cpu_ew_iter_init(&it, o, in, 2);
+        CHECK_MSG(it.rank == c[i].rank && it.dims[it.rank - 1] == c[i].inner, "case %zu: rank %d inner %lld", i,
+                  it.rank, (long long)it.dims[it.rank - 1]);
+        ts_tensor_free(o); ts_tensor_free(a); ts_tensor_free(b);
+    }
 }
 
 /* Pow by 2 and 0.5 take special paths; check them against pow(). */

@@ -457,10 +457,13 @@ TEST(split_equal_uneven_and_errors) {
  * then starts clamp to [0, d] ([0, d-1] for negative steps) and ends to
  * [0, d] ([-1, d-1]); the elements are start, start+step, ... before end.
  * (Python's slices differ only for a negative step whose start lies before
- * the first element: Python selects nothing, ONNX starts at element 0.) */
+ * the first element: Python selects nothing, ONNX starts at element 0.)
+ * An end of INT32_MAX/INT64_MAX is "no end" in the step's direction, as
+ * onnxruntime reads it: with a negative step it runs through element 0. */
 static int64_t ref_slice_axis(int64_t d, int64_t s, int64_t e, int64_t k, int64_t *first) {
     *first = 0;
     if (d == 0) return 0;
+    if (k < 0 && (e == INT_MAX || e == INT64_MAX)) e = INT64_MIN;
     if (k > 0) {
         s = s < 0 ? TS_MAX(s + d, 0) : TS_MIN(s, d);
         e = e < 0 ? TS_MAX(e + d, 0) : TS_MIN(e, d);

@@ -142,7 +142,7 @@ void cpu_ew_iter_init(cpu_ew_iter *it, const ts_tensor *out, const ts_tensor **i
         if (out->dims[d] == 1) continue;
         bool merge = m > 0;
         for (int k = 0; k < n_in && merge; k++)
-            merge = st[k][m - 1] == st[k][d] * out->dims[d];
+            merge = it->st[k][m - 1] == st[k][d] * out->dims[d];   /* previous kept dim's stride */
         if (merge) {
             it->dims[m - 1] *= out->dims[d];
             for (int k = 0; k < n_in; k++) it->st[k][m - 1] = st[k][d];

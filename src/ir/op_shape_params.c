@@ -76,11 +76,15 @@ static ts_status ints_from(const ir_node *n, const ts_tensor *const *in, int n_i
     return ir_shape_read_ints(n, in[idx], name, v, max, cnt);
 }
 
-/* One axis of Slice: clamps start/end the way ONNX does (numpy semantics),
- * including INT64_MAX/INT64_MIN "to the end" markers, and gives the length. */
+/* One axis of Slice: clamps start/end the way the ONNX spec words it and
+ * gives the length. An end of INT32_MAX or INT64_MAX means "no end" (numpy's
+ * None) in the direction of the step: with a negative step it runs through
+ * element 0, as onnxruntime reads it (clamping it to dim-1 would select
+ * nothing; exporters write INT_MAX exactly when they mean "to the end"). */
 static void slice_axis(int64_t dim, int64_t s, int64_t e, int64_t step, int64_t *start,
                        int64_t *len) {
     if (dim == 0) { *start = 0; *len = 0; return; }
+    if (step < 0 && (e == INT32_MAX || e == INT64_MAX)) e = -dim - 1;
     if (s < 0) s += dim;
     if (e < 0) e += dim;
     if (step > 0) {
