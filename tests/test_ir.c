@@ -5,6 +5,7 @@
  * op names (Conv, BatchNormalization, Relu...) need no op definitions. */
 #include "harness.h"
 #include "ir/ir.h"
+#include "cpu/cpu.h"
 
 #include <math.h>
 
@@ -500,6 +501,173 @@ TEST(fold_constants_through_the_evaluator) {
     for (int i = 0; tid >= 0 && g->values[tid].data && i < 3; i++)
         CHECK(((float *)g->values[tid].data->data)[i] == want[i]);
     ir_graph_free(g);
+}
+
+
+TEST(fold_conv_affine_matches_unfolded) {
+    for (int iter = 0; iter < 20; iter++) {
+        int C = th_rand_int(1, 3), M = th_rand_int(1, 4), K = th_rand_int(1, 3), H = K + th_rand_int(0, 3), W = K + 2;
+        int64_t xd[4] = {1, C, H, W}, wd[4] = {M, C, K, K};
+        /* k1 per channel as [1,M,1,1] or a scalar; k2 as [M,1,1] */
+        int64_t k1d[4] = {1, th_rand_int(0, 1) ? M : 1, 1, 1}, k2d[3] = {M, 1, 1};
+        ir_graph *g = ir_graph_new();
+        ts_tensor *wt = t_rand_tensor(4, wd, -1, 1), *k1 = t_rand_tensor(4, k1d, -2, 2), *k2 = t_rand_tensor(3, k2d, -1, 1);
+        ts_tensor *xt = t_rand_tensor(4, xd, -2, 2);
+        int Ho = H - K + 1, Wo = W - K + 1, n = M * Ho * Wo;
+        double *ref = calloc((size_t)n, sizeof *ref), *got = calloc((size_t)n, sizeof *got);
+        t_conv_ref(xt->data, C, H, W, wt->data, NULL, M, K, 1, ref);
+        for (int m = 0; m < M; m++)
+            for (int k = 0; k < Ho * Wo; k++) {
+                float a = ((float *)k1->data)[k1d[1] == 1 ? 0 : m], b = ((float *)k2->data)[m];
+                ref[m * Ho * Wo + k] = ref[m * Ho * Wo + k] * a - b;
+            }
+        int x = ir_add_value(g, "x", TS_F32, 4, xd), w = ir_add_const(g, "w", wt);
+        int ka = ir_add_const(g, "k1", k1), kb = ir_add_const(g, "k2", k2);
+        int c = ir_add_value(g, "c", TS_UNDEFINED, -1, NULL), d = ir_add_value(g, "d", TS_UNDEFINED, -1, NULL);
+        int y = ir_add_value(g, "y", TS_UNDEFINED, -1, NULL);
+        ir_add_node(g, "Conv", "conv", (int[]){x, w}, 2, &c, 1);
+        ir_add_node(g, "Mul", "mul", (int[]){ka, c}, 2, &d, 1);
+        ir_add_node(g, "Sub", "sub", (int[]){d, kb}, 2, &y, 1);
+        ir_graph_add_input(g, x);
+        ir_graph_add_output(g, y);
+        const ir_pass only[] = {*ir_pass_find("fold-conv-affine"), {NULL, NULL, NULL}};
+        CHECK(ir_run_passes(g, only, NULL, NULL) == TS_OK);
+        CHECK(g->n_nodes == 1 && g->nodes[0].n_in == 3 && g->nodes[0].out[0] == ir_find_value(g, "y"));
+        const ts_tensor *w2 = g->values[g->nodes[0].in[1]].data;
+        const ts_tensor *b2 = g->nodes[0].in[2] >= 0 ? g->values[g->nodes[0].in[2]].data : NULL;
+        CHECK(w2 && b2);
+        if (w2 && b2) {
+            t_conv_ref(xt->data, C, H, W, w2->data, b2->data, M, K, 1, got);
+            for (int k = 0; k < n; k++) CHECK_NEAR(got[k], ref[k], 1e-4 * (1 + fabs(ref[k])));
+        }
+        free(ref); free(got);
+        ts_tensor_free(xt);
+        ir_graph_free(g);
+    }
+    /* a constant that broadcasts over H (not only channels) is left alone */
+    ir_graph *g = ir_graph_new();
+    int x = ir_add_value(g, "x", TS_F32, 4, (int64_t[]){1, 1, 3, 3});
+    int w = ir_add_const(g, "w", t_rand_tensor(4, (int64_t[]){2, 1, 1, 1}, -1, 1));
+    int k = ir_add_const(g, "k", t_rand_tensor(2, (int64_t[]){3, 1}, -1, 1));
+    int c = ir_add_value(g, "c", TS_UNDEFINED, -1, NULL), y = ir_add_value(g, "y", TS_UNDEFINED, -1, NULL);
+    ir_add_node(g, "Conv", "conv", (int[]){x, w}, 2, &c, 1);
+    ir_add_node(g, "Mul", "mul", (int[]){c, k}, 2, &y, 1);
+    ir_graph_add_input(g, x);
+    ir_graph_add_output(g, y);
+    const ir_pass only[] = {*ir_pass_find("fold-conv-affine"), {NULL, NULL, NULL}};
+    CHECK(ir_run_passes(g, only, NULL, NULL) == TS_OK && g->n_nodes == 2);
+    ir_graph_free(g);
+}
+
+/* x -> Conv -> c; hard-swish of c spelled with Add/Clip/Mul/Div -> y. */
+static ir_graph *t_hardswish_graph(float clip_max) {
+    ir_graph *g = t_conv_act("Identity", 0, NULL);   /* conv -> c -> Identity -> y */
+    int c = ir_find_value(g, "c"), y = ir_find_value(g, "y");
+    g->nodes[1].dead = true;
+    ir_compact(g);
+    c = ir_find_value(g, "c");
+    y = ir_find_value(g, "y");
+    int three = ir_add_const(g, "three", t_scalar(3)), zero = ir_add_const(g, "zero", t_scalar(0));
+    int six = ir_add_const(g, "six", t_scalar(6)), mx = ir_add_const(g, "mx", t_scalar(clip_max));
+    int a = ir_add_value(g, "a", TS_UNDEFINED, -1, NULL), cl = ir_add_value(g, "cl", TS_UNDEFINED, -1, NULL);
+    int m = ir_add_value(g, "m", TS_UNDEFINED, -1, NULL);
+    ir_add_node(g, "Add", "add3", (int[]){c, three}, 2, &a, 1);
+    ir_add_node(g, "Clip", "clip", (int[]){a, zero, mx}, 3, &cl, 1);
+    ir_add_node(g, "Mul", "mul", (int[]){c, cl}, 2, &m, 1);
+    ir_add_node(g, "Div", "div6", (int[]){m, six}, 2, &y, 1);
+    return g;
+}
+
+TEST(fuse_hardswish_then_into_conv) {
+    if (!ir_op_find("", "HardSwish")) return;   /* the op table provides it */
+    ir_graph *g = t_hardswish_graph(6);
+    CHECK(ir_run_passes(g, NULL, NULL, NULL) == TS_OK);
+    CHECK_MSG(g->n_nodes == 1 && !strcmp(g->nodes[0].op_type, "Conv") &&
+              !strcmp(ir_attr_string(&g->nodes[0], "activation", ""), "HardSwish"), "%d nodes", g->n_nodes);
+    ir_graph_free(g);
+    g = t_hardswish_graph(5);                   /* not hard-swish: untouched */
+    CHECK(ir_run_passes(g, NULL, NULL, NULL) == TS_OK && g->n_nodes == 5);
+    ir_graph_free(g);
+    g = t_conv_act("HardSigmoid", 0, NULL);     /* y = c * HardSigmoid(c, 1/6, 0.5) */
+    ir_node_set_float(&g->nodes[1], "alpha", 1.0f / 6);
+    int c = ir_find_value(g, "c"), h = ir_find_value(g, "y"), z = ir_add_value(g, "z", TS_UNDEFINED, -1, NULL);
+    g->values[h].is_output = false;
+    g->outputs[0] = z;
+    g->values[z].is_output = true;
+    ir_add_node(g, "Mul", "mul", (int[]){h, c}, 2, &z, 1);
+    CHECK(ir_run_passes(g, NULL, NULL, NULL) == TS_OK);
+    CHECK(g->n_nodes == 1 && !strcmp(ir_attr_string(&g->nodes[0], "activation", ""), "HardSwish"));
+    ir_graph_free(g);
+}
+
+
+/* ---- passes against the CPU kernels ------------------------------------------ */
+
+/* Runs g on input x with the CPU kernels, node by node; returns output 0. */
+static ts_tensor *t_run(const ir_graph *g, const ts_tensor *x) {
+    ts_tensor **vals = calloc((size_t)g->n_values, sizeof *vals);
+    vals[g->inputs[0]] = ts_tensor_clone(x);
+    cpu_ctx ctx = {.pool = NULL, .opset = g->opset};
+    bool ok = true;
+    for (int i = 0; i < g->n_nodes && ok; i++) {
+        const ir_node *n = &g->nodes[i];
+        const ts_tensor *in[8] = {0};
+        ts_tensor *out[4] = {0};
+        for (int k = 0; k < n->n_in; k++)
+            in[k] = n->in[k] < 0 ? NULL : g->values[n->in[k]].data ? g->values[n->in[k]].data : vals[n->in[k]];
+        ok = cpu_eval_node(&ctx, n, in, n->n_in, out, n->n_out) == TS_OK;
+        CHECK_MSG(ok, "%s", ts_last_error());
+        for (int k = 0; ok && k < n->n_out; k++) vals[n->out[k]] = out[k];
+    }
+    ts_tensor *y = ok ? vals[g->outputs[0]] : NULL;
+    for (int v = 0; v < g->n_values; v++) if (vals[v] != y) ts_tensor_free(vals[v]);
+    free(vals);
+    return y;
+}
+
+static void t_check_close(const ts_tensor *a, const ts_tensor *b, double tol) {
+    CHECK(a && b && ts_tensor_numel(a) == ts_tensor_numel(b));
+    for (int64_t i = 0; a && b && i < ts_tensor_numel(a) && i < ts_tensor_numel(b); i++)
+        CHECK_NEAR(((float *)a->data)[i], ((float *)b->data)[i], tol * (1 + fabs(((float *)b->data)[i])));
+}
+
+/* x -> ConvTranspose(group) -> BN -> hard-swish (Add/Clip/Mul/Div) -> y */
+static ir_graph *t_deconv_bn_hswish(int C, int M, int group) {
+    int64_t md = M;
+    ir_graph *g = t_hardswish_graph(6);
+    g->opset = 13;
+    ir_node *conv = &g->nodes[0];
+    int x = ir_find_value(g, "x");
+    g->values[x].dims[1] = C;
+    ts_free(conv->op_type);
+    conv->op_type = ts_strdup("ConvTranspose");
+    ir_node_set_int(conv, "group", group);
+    conv->in[1] = ir_add_const(g, "wt", t_rand_tensor(4, (int64_t[]){C, M / group, 2, 2}, -1, 1));
+    int c = conv->out[0], bnout = ir_add_value(g, "bn_out", TS_UNDEFINED, -1, NULL);
+    int p[4] = {ir_add_const(g, "s", t_rand_tensor(1, &md, 0.5f, 2)), ir_add_const(g, "b", t_rand_tensor(1, &md, -1, 1)),
+                ir_add_const(g, "mu", t_rand_tensor(1, &md, -1, 1)), ir_add_const(g, "v", t_rand_tensor(1, &md, 0.2f, 2))};
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int k = 0; k < g->nodes[i].n_in; k++) if (g->nodes[i].in[k] == c) g->nodes[i].in[k] = bnout;
+    ir_add_node(g, "BatchNormalization", "bn", (int[]){c, p[0], p[1], p[2], p[3]}, 5, &bnout, 1);
+    CHECK(ir_toposort(g) == TS_OK);
+    return g;
+}
+
+TEST(passes_keep_results_on_cpu_kernels) {
+    if (!cpu_kernel_find("", "ConvTranspose") || !cpu_kernel_find("", "HardSwish")) return;
+    for (int iter = 0; iter < 6; iter++) {
+        int group = th_rand_int(1, 2), C = 2 * th_rand_int(1, 2), M = 2 * th_rand_int(1, 3);
+        ir_graph *g = t_deconv_bn_hswish(C, M, group);
+        ts_tensor *x = t_rand_tensor(4, (int64_t[]){1, C, 5, 5}, -2, 2);
+        ts_tensor *before = t_run(g, x);
+        CHECK(ir_run_passes(g, NULL, NULL, NULL) == TS_OK);
+        CHECK_MSG(g->n_nodes == 1 && !strcmp(g->nodes[0].op_type, "ConvTranspose") &&
+                  !strcmp(ir_attr_string(&g->nodes[0], "activation", ""), "HardSwish"), "%d nodes", g->n_nodes);
+        ts_tensor *after = t_run(g, x);
+        t_check_close(after, before, 1e-4);
+        ts_tensor_free(before); ts_tensor_free(after); ts_tensor_free(x);
+        ir_graph_free(g);
+    }
 }
 
 TEST(dump_after_a_pass) {

@@ -769,6 +769,7 @@ typedef struct rref {
     double a;
     bool excl;
     double extrap;
+    bool antialias;
 } rref;
 
 static double rr_coord(const rref *r, double x, double sc, double lin, double lout, double rs, double re) {
@@ -781,7 +782,33 @@ static double rr_coord(const rref *r, double x, double sc, double lin, double lo
 }
 
 /* Taps for one axis: returns count; idx/w filled; *out set when outside. */
-static int rr_taps(const rref *r, double xo, int64_t lin, int64_t *idx, double *w, bool *outside) {
+/* Antialiased taps as ONNX 18's reference states them: a footprint of
+ * 2 - 2*start neighbours from floor(x) + start, start = floor(-support/scale)
+ * + 1, kernel arguments scaled by the scale, weights normalized. */
+static int rr_taps_aa(const rref *r, double xo, double scale, int64_t lin, int64_t *idx, double *w) {
+    double support = !strcmp(r->mode, "linear") ? 1 : 2, A = r->a;
+    int64_t start = (int64_t)floor(-support / scale) + 1, n = 2 - 2 * start;
+    int64_t x0 = (int64_t)floor(xo);
+    double ratio = xo - (double)x0, sum = 0;
+    for (int64_t k = 0; k < n; k++) {
+        double t = fabs(((double)(start + k) - ratio) * scale), c;
+        if (support == 1) c = t < 1 ? 1 - t : 0;
+        else c = t <= 1 ? ((A + 2) * t - (A + 3)) * t * t + 1 : t < 2 ? ((A * t - 5 * A) * t + 8 * A) * t - 4 * A : 0;
+        int64_t i = x0 + start + k;
+        if (r->excl && (i < 0 || i >= lin)) c = 0;
+        w[k] = c;
+        sum += c;
+        idx[k] = i < 0 ? 0 : i >= lin ? lin - 1 : i;
+    }
+    for (int64_t k = 0; k < n; k++) w[k] /= sum;
+    return (int)n;
+}
+
+static int rr_taps(const rref *r, double xo, double scale, int64_t lin, int64_t *idx, double *w, bool *outside) {
+    if (r->antialias && scale < 1 && strcmp(r->mode, "nearest")) {
+        *outside = false;
+        return rr_taps_aa(r, xo, scale, lin, idx, w);
+    }
     *outside = !strcmp(r->ctm, "tf_crop_and_resize") && (xo < 0 || xo > (double)(lin - 1));
     if (!strcmp(r->mode, "nearest")) {
         double f = floor(xo), fr = xo - f;
@@ -844,6 +871,7 @@ static void check_resize(const rref *r, int rank, const int64_t *in, const doubl
     CHECK(ir_node_set_float(t.n, "cubic_coeff_a", (float)r->a) == TS_OK);
     CHECK(ir_node_set_int(t.n, "exclude_outside", r->excl) == TS_OK);
     CHECK(ir_node_set_float(t.n, "extrapolation_value", (float)r->extrap) == TS_OK);
+    if (r->antialias) { CHECK(ir_node_set_int(t.n, "antialias", 1) == TS_OK); t.opset = 18; }
     ts_status st = tc_run(&t);
     CHECK_MSG(st == TS_OK, "%s", ts_last_error());
     int64_t total = 1;
@@ -852,8 +880,8 @@ static void check_resize(const rref *r, int rank, const int64_t *in, const doubl
     for (int64_t o = 0; o < total; o++) {
         int64_t c[4], rem = o;
         for (int a = rank - 1; a >= 0; a--) { c[a] = rem % out[a]; rem /= out[a]; }
-        int64_t idx[4][4];
-        double w[4][4];
+        int64_t idx[4][16];
+        double w[4][16];
         int n[4];
         bool outside = false;
         for (int a = 0; a < rank; a++) {
@@ -861,7 +889,7 @@ static void check_resize(const rref *r, int rank, const int64_t *in, const doubl
             double xo = rr_coord(r, (double)c[a], s, (double)in[a], (double)in[a] * s, roi ? (double)(float)roi[a] : 0,
                                  roi ? (double)(float)roi[rank + a] : 1);
             bool oa;
-            n[a] = rr_taps(r, xo, in[a], idx[a], w[a], &oa);
+            n[a] = rr_taps(r, xo, s, in[a], idx[a], w[a], &oa);
             outside |= oa;
         }
         if (outside) { ref[o] = r->extrap; continue; }
@@ -894,7 +922,7 @@ TEST(resize_modes_and_coordinate_transforms) {
             if (mi == 0 && ci == 4) continue;
             for (int rep = 0; rep < 2; rep++) {
                 rref r = {modes[mi], ctms[ci], nms[th_rand_int(0, 3)], th_rand_int(0, 1) ? -0.75 : -0.5,
-                          th_rand_int(0, 1) == 1, 0.5};
+                          th_rand_int(0, 1) == 1, 0.5, false};
                 int rank = rep == 0 ? 4 : th_rand_int(1, 3);
                 int64_t in[4];
                 double sc[4];
@@ -909,9 +937,17 @@ TEST(resize_modes_and_coordinate_transforms) {
                 check_resize(&r, rank, in, sc, th_rand_int(0, 1) == 1, ci == 5 ? roi : NULL);
             }
         }
+    /* antialias (opset 18): downscaling widens the linear/cubic filter */
+    static const char *aa_modes[] = {"linear", "cubic"};
+    for (int i = 0; i < 4; i++) {
+        rref r = {aa_modes[i % 2], i < 2 ? "half_pixel" : "align_corners", "round_prefer_floor",
+                  -0.75, i == 3, 0, true};
+        check_resize(&r, 4, (int64_t[]){1, 2, 9, 11}, (double[]){1, 1, 0.4, 0.75}, i % 2 == 1, NULL);
+        check_resize(&r, 2, (int64_t[]){13, 4}, (double[]){0.3, 2.0}, false, NULL);
+    }
     /* tf_half_pixel_for_nn with nearest */
     for (int i = 0; i < 4; i++) {
-        rref r = {"nearest", "tf_half_pixel_for_nn", nms[i], -0.75, false, 0};
+        rref r = {"nearest", "tf_half_pixel_for_nn", nms[i], -0.75, false, 0, false};
         check_resize(&r, 4, (int64_t[]){1, 2, 5, 6}, (double[]){1, 1, 0.6, 1.5}, false, NULL);
     }
 }
@@ -1157,6 +1193,109 @@ TEST(zero_size_batch) {
     CHECK(tc_run(&t) == TS_OK);
     tc_free(&t);
     ts_tensor_free(x); ts_tensor_free(w);
+}
+
+/* ---- robustness: random shapes, dtypes and attributes ------------------------------- */
+
+/* Every op of the table with random inputs (some omitted, some wrongly
+ * typed or shaped) and random, often invalid, attributes: the result must
+ * be TS_OK or an error with a message, never a crash (run it under
+ * SANITIZE=address,undefined to catch memory errors). */
+static ts_tensor *fuzz_tensor(void) {
+    static const ts_dtype types[] = {TS_F32, TS_F32, TS_F32, TS_U8, TS_I8, TS_I32, TS_I64};
+    int rank = th_rand_int(0, 5);
+    int64_t d[5];
+    for (int i = 0; i < rank; i++) d[i] = th_rand_int(0, 4) == 0 ? th_rand_int(0, 1) : th_rand_int(1, 5);
+    ts_tensor *t = ts_tensor_new(types[th_rand_int(0, 6)], rank, d);
+    int64_t n = ts_tensor_numel(t);
+    for (int64_t i = 0; i < n; i++) ts_tensor_set(t, i, th_rand_int(-3, 3));
+    return t;
+}
+
+/* Inputs shaped like a real call more often: an image, then per-channel
+ * vectors, weights or scalars derived from it. */
+static ts_tensor *fuzz_plausible(const ts_tensor *x, int i) {
+    if (i == 0 || !x || x->rank < 2) {
+        int rank = th_rand_int(2, 5);
+        int64_t d[5];
+        for (int k = 0; k < rank; k++) d[k] = th_rand_int(1, 5);
+        ts_tensor *t = ts_tensor_new(th_rand_int(0, 3) ? TS_F32 : TS_U8, rank, d);
+        for (int64_t k = 0; k < ts_tensor_numel(t); k++) ts_tensor_set(t, k, th_rand_int(-3, 3));
+        return t;
+    }
+    int kind = th_rand_int(0, 2);
+    ts_tensor *t;
+    if (kind == 0) {
+        t = ts_tensor_new(x->dtype, 1, &x->dims[1]);
+    } else if (kind == 1) {
+        int64_t d[5] = {th_rand_int(1, 4), th_rand_int(1, (int)x->dims[1])};
+        for (int k = 2; k < x->rank; k++) d[k] = th_rand_int(1, 3);
+        t = ts_tensor_new(x->dtype, x->rank, d);
+    } else {
+        t = ts_tensor_new(th_rand_int(0, 1) ? x->dtype : TS_F32, 0, NULL);
+    }
+    for (int64_t k = 0; k < ts_tensor_numel(t); k++) ts_tensor_set(t, k, th_rand_int(1, 3));
+    return t;
+}
+
+static void fuzz_attrs(ir_node *n) {
+    static const char *names[] = {"strides", "pads", "dilations", "kernel_shape", "output_padding",
+                                  "output_shape", "axes"};
+    static const char *inames[] = {"group", "axis", "blocksize", "ceil_mode", "storage_order",
+                                   "count_include_pad", "transA", "transB", "size", "num_groups",
+                                   "training_mode", "exclude_outside", "antialias", "block_size"};
+    static const char *snames[] = {"auto_pad", "mode", "coordinate_transformation_mode", "nearest_mode",
+                                   "activation", "keep_aspect_ratio_policy"};
+    static const char *svals[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "nearest", "linear",
+                                  "cubic", "DCR", "CRD", "half_pixel", "align_corners", "asymmetric",
+                                  "tf_crop_and_resize", "floor", "ceil", "Relu", "Clip", "bogus",
+                                  "not_larger", "not_smaller", "pytorch_half_pixel"};
+    int na = th_rand_int(0, 5);
+    for (int i = 0; i < na; i++) {
+        int kind = th_rand_int(0, 3);
+        if (kind == 0) {
+            int64_t v[8];
+            int cnt = th_rand_int(0, 8);
+            for (int k = 0; k < cnt; k++) v[k] = th_rand_int(-2, 4);
+            ir_node_set_ints(n, names[th_rand_int(0, 6)], v, cnt);
+        } else if (kind == 1) {
+            ir_node_set_int(n, inames[th_rand_int(0, 13)], th_rand_int(-3, 4));
+        } else if (kind == 2) {
+            ir_node_set_string(n, snames[th_rand_int(0, 5)], svals[th_rand_int(0, 20)]);
+        } else {
+            float f[2] = {th_rand_float(-2, 2), th_rand_float(-2, 2)};
+            ir_node_set_floats(n, "activation_params", f, th_rand_int(0, 2));
+            ir_node_set_float(n, th_rand_int(0, 1) ? "epsilon" : "alpha", th_rand_float(-1, 1));
+        }
+    }
+}
+
+TEST(nn_ops_random_inputs_never_crash) {
+    int ok = 0, err = 0;
+    for (int it = 0; it < 3000; it++) {
+        const ir_opdef *def = &ir_ops_nn[th_rand_int(0, 23)];
+        int n_in = th_rand_int(def->min_inputs, def->max_inputs < 0 ? def->min_inputs + 2 : def->max_inputs);
+        int n_out = th_rand_int(def->min_outputs, def->max_outputs);
+        const ts_tensor *in[10] = {0};
+        ts_tensor *own[10] = {0};
+        bool plausible = it % 2;
+        for (int i = 0; i < n_in; i++) {
+            if (i > 0 && th_rand_int(0, 5) == 0) continue;   /* omitted */
+            own[i] = plausible ? fuzz_plausible(own[0], i) : fuzz_tensor();
+            in[i] = own[i];
+        }
+        tcase t;
+        tc_init(&t, def->op_type, in, n_in, n_out);
+        t.opset = th_rand_int(7, 21);
+        fuzz_attrs(t.n);
+        ts_status st = tc_run(&t);
+        if (st == TS_OK) ok++;
+        else { err++; CHECK(ts_last_error()[0] != '\0'); }
+        tc_free(&t);
+        for (int i = 0; i < n_in; i++) ts_tensor_free(own[i]);
+    }
+    printf("  fuzz: %d ran, %d rejected\n", ok, err);
+    CHECK(ok > 0 && err > 0);
 }
 
 TEST_MAIN()

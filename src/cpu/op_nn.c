@@ -101,6 +101,7 @@ static ts_status run_matmul(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in
     cpu_epilogue epi = {0};
     if (!st) st = cpu_act_from_node(n, &epi.act);
     if (st) return st;
+    if (ts_tensor_numel(out[0]) == 0) return TS_OK;
     matmul_job j = {.a = in[0]->data, .b = in[1]->data, .y = out[0]->data, .epi = &epi};
     cpu_matmul_plan(in[0], in[1], out[0], &j.g);
     bool b_shared = true;

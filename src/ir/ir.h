@@ -227,8 +227,13 @@ void      ir_dump(const ir_graph *g, FILE *f);
 typedef ts_status (*ir_pass_fn)(ir_graph *g);
 typedef struct ir_pass { const char *name; ir_pass_fn run; const char *summary; } ir_pass;
 
-/* The default pipeline, in order: "fold-constants", "eliminate-dead",
- * "fold-batchnorm", "fuse-activation", ... NULL-terminated. */
+/* The default pipeline, in order: "fold-constants", "eliminate-identity",
+ * "eliminate-dead", "fold-batchnorm", "fold-conv-affine", "fuse-hardswish",
+ * "fuse-activation"; NULL-terminated. ir_run_passes first runs static
+ * ir_infer_shapes (so passes and dumps see what is knowable), accepts
+ * dump_after "import" (the IR before any pass), and calls ir_toposort and
+ * ir_verify after each pass. A pass that rewrites a node into another op
+ * sets its def, so ir_resolve_ops need not run again. */
 const ir_pass *ir_default_passes(void);
 const ir_pass *ir_pass_find(const char *name);
 /* Runs the pipeline with ir_verify between passes; dumps the IR after the

@@ -33,6 +33,8 @@ ts_status ir_pass_fold_constants(ir_graph *g);
 ts_status ir_pass_eliminate_dead(ir_graph *g);
 ts_status ir_pass_eliminate_identity(ir_graph *g);
 ts_status ir_pass_fold_batchnorm(ir_graph *g);
+ts_status ir_pass_fold_conv_affine(ir_graph *g);
+ts_status ir_pass_fuse_hardswish(ir_graph *g);
 ts_status ir_pass_fuse_activation(ir_graph *g);
 
 #endif

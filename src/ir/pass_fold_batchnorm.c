@@ -1,5 +1,6 @@
-/* pass_fold_batchnorm.c: Conv followed by an inference-mode
- * BatchNormalization becomes one Conv. With s = scale / sqrt(var + eps):
+/* pass_fold_batchnorm.c: Conv (or ConvTranspose) followed by an
+ * inference-mode BatchNormalization becomes one Conv. With
+ * s = scale / sqrt(var + eps), for every weight of output channel m:
  *   W'[m,...] = W[m,...] * s[m]
  *   B'[m]     = (B[m] - mean[m]) * s[m] + bias[m]
  * which is BN(Conv(x)) exactly up to float rounding (computed in double).
@@ -33,6 +34,26 @@ static ir_node *ir_bn_after(ir_graph *g, const ir_uses *u, const ir_node *conv, 
     return bn;
 }
 
+/* Output channels of a Conv ([M, C/g, k...] weights) or a ConvTranspose
+ * ([C, M/g, k...] weights). */
+static int64_t ir_out_channels(const ir_node *conv, const ts_tensor *w) {
+    if (strcmp(conv->op_type, "ConvTranspose")) return w->dims[0];
+    return w->dims[1] * ir_attr_int(conv, "group", 1);
+}
+
+/* Scales each weight by s of its output channel. */
+static void ir_scale_weights(const ir_node *conv, ts_tensor *w, const double *s) {
+    float *wf = w->data;
+    int64_t rows = w->dims[0], cols = w->dims[1], k = ts_tensor_numel(w) / (rows * cols);
+    bool transposed = !strcmp(conv->op_type, "ConvTranspose");
+    int64_t rows_per_group = rows / ir_attr_int(conv, "group", 1);
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t c = 0; c < cols; c++) {
+            int64_t m = transposed ? (r / rows_per_group) * cols + c : r;
+            for (int64_t i = 0; i < k; i++) wf[(r * cols + c) * k + i] = (float)((double)wf[(r * cols + c) * k + i] * s[m]);
+        }
+}
+
 /* Computes the folded weights and bias into new tensors. */
 static ts_status ir_bn_fold_math(const ir_graph *g, const ir_node *conv, const ir_node *bn,
                                  ts_tensor **w_out, ts_tensor **b_out) {
@@ -40,17 +61,19 @@ static ts_status ir_bn_fold_math(const ir_graph *g, const ir_node *conv, const i
     const float *sc = ir_f32_const(g, bn, 1)->data, *bi = ir_f32_const(g, bn, 2)->data;
     const float *mean = ir_f32_const(g, bn, 3)->data, *var = ir_f32_const(g, bn, 4)->data;
     double eps = ir_attr_float(bn, "epsilon", 1e-5f);
-    int64_t m = w->dims[0], per = m ? ts_tensor_numel(w) / m : 0;
+    int64_t m = ir_out_channels(conv, w);
+    double *s = ts_malloc((size_t)(m ? m : 1) * sizeof *s);
     *w_out = ts_tensor_clone(w);
     *b_out = ts_tensor_new(TS_F32, 1, &m);
-    if (!*w_out || !*b_out) return TS_ERR_NOMEM;
-    float *wf = (*w_out)->data, *bf = (*b_out)->data;
+    if (!s || !*w_out || !*b_out) { ts_free(s); return TS_ERR_NOMEM; }
+    float *bf = (*b_out)->data;
     for (int64_t c = 0; c < m; c++) {
-        double s = (double)sc[c] / sqrt((double)var[c] + eps);
-        for (int64_t i = 0; i < per; i++) wf[c * per + i] = (float)((double)wf[c * per + i] * s);
+        s[c] = (double)sc[c] / sqrt((double)var[c] + eps);
         double b0 = b ? ((const float *)b->data)[c] : 0.0;
-        bf[c] = (float)((b0 - mean[c]) * s + bi[c]);
+        bf[c] = (float)((b0 - mean[c]) * s[c] + bi[c]);
     }
+    ir_scale_weights(conv, *w_out, s);
+    ts_free(s);
     return TS_OK;
 }
 
@@ -75,10 +98,13 @@ static ts_status ir_bn_rewire(ir_graph *g, int ci, int bi, ts_tensor *w, ts_tens
 }
 
 static bool ir_is_conv(const ir_graph *g, const ir_node *n) {
-    if (n->dead || strcmp(n->op_type, "Conv") || (n->domain && *n->domain) || n->n_out != 1) return false;
+    if (n->dead || (n->domain && *n->domain) || n->n_out != 1) return false;
+    if (strcmp(n->op_type, "Conv") && strcmp(n->op_type, "ConvTranspose")) return false;
     const ts_tensor *w = ir_f32_const(g, n, 1);
-    if (!w || w->rank < 3 || ir_attr_find(n, "activation")) return false;
-    return n->n_in < 3 || n->in[2] < 0 || ir_vec_of(ir_f32_const(g, n, 2), w->dims[0]);
+    int64_t group = ir_attr_int(n, "group", 1);
+    if (!w || w->rank < 3 || ir_attr_find(n, "activation") || group < 1 || w->dims[0] % group) return false;
+    if (ts_tensor_numel(w) == 0) return false;
+    return n->n_in < 3 || n->in[2] < 0 || ir_vec_of(ir_f32_const(g, n, 2), ir_out_channels(n, w));
 }
 
 ts_status ir_pass_fold_batchnorm(ir_graph *g) {
@@ -88,7 +114,7 @@ ts_status ir_pass_fold_batchnorm(ir_graph *g) {
     int n_nodes = g->n_nodes;
     for (int i = 0; i < n_nodes && st == TS_OK; i++) {
         if (!ir_is_conv(g, &g->nodes[i])) continue;
-        ir_node *bn = ir_bn_after(g, &u, &g->nodes[i], g->values[g->nodes[i].in[1]].dims[0]);
+        ir_node *bn = ir_bn_after(g, &u, &g->nodes[i], ir_out_channels(&g->nodes[i], g->values[g->nodes[i].in[1]].data));
         if (!bn) continue;
         ts_tensor *w = NULL, *b = NULL;
         st = ir_bn_fold_math(g, &g->nodes[i], bn, &w, &b);
