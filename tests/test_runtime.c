@@ -262,6 +262,32 @@ TEST(allocation_failures_fail_cleanly) {
     tessera_tensor_free(a); tessera_tensor_free(b);
 }
 
+/* Two sessions from one model (the second loads its own graph), on two
+ * devices with different thread counts, agree. */
+TEST(two_sessions_one_model) {
+    if (!tm_have("Add")) return;
+    tessera_device *d1 = NULL, *d2 = NULL; tessera_model *m = NULL;
+    tessera_session *s1 = tm_add_session(&d1, &m), *s2 = NULL;
+    CHECK(tessera_device_open("cpu", &(tessera_device_options){.threads = 1}, &d2) == TESSERA_OK);
+    if (s1 && d2) CHECK(tessera_session_create(d2, m, NULL, &s2) == TESSERA_OK);
+    tessera_tensor *a = tm_random(2, (int64_t[]){7, 4}), *b = tm_random(2, (int64_t[]){7, 4});
+    const tessera_tensor *y1 = NULL, *y2 = NULL;
+    tessera_session *ss[2] = {s1, s2};
+    for (int k = 0; k < 2 && s2; k++) {
+        CHECK(tessera_session_set_input(ss[k], "a", a) == TESSERA_OK);
+        CHECK(tessera_session_set_input(ss[k], "b", b) == TESSERA_OK);
+        CHECK(tessera_session_run(ss[k]) == TESSERA_OK);
+    }
+    if (s2) {
+        CHECK(tessera_session_get_output(s1, "sum", &y1) == TESSERA_OK);
+        CHECK(tessera_session_get_output(s2, "sum", &y2) == TESSERA_OK);
+        if (y1 && y2) CHECK(!memcmp(tessera_tensor_data(y1), tessera_tensor_data(y2), 28 * sizeof(float)));
+    }
+    tessera_tensor_free(a); tessera_tensor_free(b);
+    tessera_session_free(s1); tessera_session_free(s2);
+    tessera_model_free(m); tessera_device_close(d1); tessera_device_close(d2);
+}
+
 /* ---- executor -------------------------------------------------------------------- */
 
 /* x -> Relu -> Add(., x) -> Relu -> Add(., x) ... : n nodes, all in-graph. */
@@ -413,6 +439,73 @@ TEST(cli_run_failures_write_nothing) {
     CHECK(tm_sh("%s run %s --input x=%s --resize 12 --output-dir %s 2>%s", tm_cli(),
                 tm_path("relu1.onnx"), tm_path("x5.npy"), tm_path("none3"), tm_path("err3")) == 2);
     CHECK(tm_sh("grep -q -- --resize %s", tm_path("err3")) == 0);
+}
+
+/* ---- tessera conformance --------------------------------------------------------- */
+
+static void tm_write_pb(const char *path, const float *v, int n) {
+    Onnx__TensorProto t = ONNX__TENSOR_PROTO__INIT;
+    int64_t dims[1] = {n};
+    t.n_dims = 1; t.dims = dims;
+    t.has_data_type = 1; t.data_type = 1;
+    t.n_float_data = (size_t)n; t.float_data = (float *)v;
+    size_t len = onnx__tensor_proto__get_packed_size(&t);
+    uint8_t *buf = malloc(len);
+    onnx__tensor_proto__pack(&t, buf);
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(buf, 1, len, f) == len);
+    if (f) fclose(f);
+    free(buf);
+}
+
+/* A case dir: model `op` on x[n], expected output relu(x) * (1 + rel) + abs. */
+static void tm_case(const char *name, const char *op, double rel, double abs) {
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s/cases/%s", tm_dir, name);
+    snprintf(path, sizeof path, "%s/cases", tm_dir);
+    mkdir(path, 0777); mkdir(dir, 0777);
+    snprintf(path, sizeof path, "%s/test_data_set_0", dir);
+    mkdir(path, 0777);
+    tm_io in[1] = {{"x", 1, {16}, {NULL}}}, out[1] = {{"y", 1, {16}, {NULL}}};
+    snprintf(path, sizeof path, "%s/model.onnx", dir);
+    tm_write_model(path, op, in, 1, out, 1);
+    float x[16], y[16];
+    for (int i = 0; i < 16; i++) {
+        x[i] = th_rand_float(0.5f, 2.0f) * (i % 2 ? 1 : -1);
+        y[i] = (float)((x[i] > 0 ? x[i] : 0) * (1 + rel) + abs);
+    }
+    snprintf(path, sizeof path, "%s/test_data_set_0/input_0.pb", dir);
+    tm_write_pb(path, x, 16);
+    snprintf(path, sizeof path, "%s/test_data_set_0/output_0.pb", dir);
+    tm_write_pb(path, y, 16);
+}
+
+/* The runner must tell right from wrong: exact and within-tolerance outputs
+ * pass, a 1e-2 relative error fails with its difference, an unknown op is a
+ * skip, and a missing data set is a failure. */
+TEST(conformance_runner_judges) {
+    if (!tm_have("Relu")) return;
+    tm_setup();
+    tm_case("test_exact", "Relu", 0, 0);
+    tm_case("test_within_rtol", "Relu", 5e-4, 0);
+    tm_case("test_off_by_1e-2", "Relu", 1e-2, 0);
+    tm_case("test_off_by_atol", "Relu", 0, 1e-3);
+    tm_case("test_unknown_op", "NoSuchOp", 0, 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/cases/test_no_data", tm_dir);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/cases/test_no_data/model.onnx", tm_dir);
+    tm_write_model(path, "Relu", (tm_io[]){{"x", 1, {4}, {NULL}}}, 1, (tm_io[]){{"y", 1, {4}, {NULL}}}, 1);
+    const char *log = tm_path("conf.log");
+    CHECK(tm_sh("%s conformance %s/cases > %s 2>&1", tm_cli(), tm_dir, log) == 1);
+    CHECK(tm_sh("grep -q '^2 passed, 3 failed, 1 skipped$' %s", log) == 0);
+    CHECK(tm_sh("grep -q '^FAIL test_off_by_1e-2: .*max rel diff 0.0099' %s", log) == 0);
+    CHECK(tm_sh("grep -q '^FAIL test_off_by_atol' %s", log) == 0);
+    CHECK(tm_sh("grep -q '^FAIL test_no_data: no test_data_set' %s", log) == 0);
+    CHECK(tm_sh("grep -q '^SKIP test_unknown_op: .*NoSuchOp' %s", log) == 0);
+    CHECK(tm_sh("%s conformance --filter exact %s/cases > %s 2>&1", tm_cli(), tm_dir, log) == 0);
+    CHECK(tm_sh("grep -q '^1 passed, 0 failed, 0 skipped$' %s", log) == 0);
+    if (th_failed_checks) tm_sh("cat %s >&2", log);
 }
 
 /* ---- images ---------------------------------------------------------------------- */
