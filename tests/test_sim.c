@@ -576,4 +576,60 @@ TEST(trace_has_a_slice_per_instruction) {
     isa_program_free(prog);
 }
 
+/* A random field value: mostly small, sometimes at or past a capacity, so
+ * both the happy path and every range check run. */
+static uint64_t rand_field(const isa_field_desc *fd) {
+    uint64_t mask = fd->width >= 64 ? ~0ull : (1ull << fd->width) - 1, v;
+    int pick = th_rand_int(0, 19);
+    if (pick == 0) v = 0;
+    else if (pick < 8) v = (uint64_t)th_rand_int(1, 4);
+    else if (pick < 16) v = (uint64_t)th_rand_int(0, 40);
+    else if (pick < 18) v = (uint64_t)th_rand_int(0, 300);
+    else if (pick < 19) v = (uint64_t)th_rand_int(60000, 70000) << th_rand_int(0, 12); /* near SRAM/ACC ends */
+    else v = th_rand_u64();
+    return v & mask;
+}
+
+/* Random programs of valid instructions: every run ends with OK or an error
+ * naming a core and instruction (or a deadlock), never a crash or a hang. */
+TEST(random_programs_never_crash) {
+    arch_chip c = test_chip();
+    static const isa_opcode ops[] = {ISA_NOP, ISA_END, ISA_BARRIER, ISA_LOAD, ISA_STORE, ISA_MATMUL, ISA_VADD,
+                                     ISA_VMUL, ISA_VMAX, ISA_VDIV, ISA_VMOV, ISA_VACT, ISA_VREQUANT, ISA_VREDUCE, ISA_VFILL};
+    int ok = 0, errors = 0, deadlocks = 0;
+    for (int trial = 0; trial < 300; trial++) {
+        int cores = th_rand_int(1, 3);
+        isa_program *p = isa_program_new(cores);
+        for (int k = 0; k < cores; k++)
+            for (int n = th_rand_int(0, 10); n > 0;) {
+                isa_inst in = mk(ops[th_rand_int(0, (int)TS_ARRAY_LEN(ops) - 1)]);
+                isa_format fmt = isa_op_info((unsigned)in.op)->format;
+                for (int f = 0; f < ISA_FIELD_COUNT; f++)
+                    if (f != ISA_F_ALL_opcode && isa_field_in_format((isa_field_id)f, fmt))
+                        in.f[f] = rand_field(isa_field_info((isa_field_id)f));
+                in.f[ISA_F_ALL_wait] = th_rand_int(0, 3) ? 0 : in.f[ISA_F_ALL_wait];
+                if (isa_validate(&in) != TS_OK) continue;  /* the decoder would reject it */
+                CHECK(isa_program_append(p, k, &in) == TS_OK);
+                n--;
+            }
+        sim_machine *m = NULL;
+        sim_result r;
+        ts_status st = sim_new(&c, p, &m);
+        if (!st) st = sim_run(m, &r);
+        if (st == TS_OK) ok++;
+        else if (st == TS_ERR_DEADLOCK) {
+            deadlocks++;
+            CHECK_MSG(strstr(ts_last_error(), "deadlock at cycle"), "%s", ts_last_error());
+        } else {
+            if (++errors <= 8 && getenv("TESSERA_VERBOSE")) printf("  %s\n", ts_last_error());
+            CHECK_MSG(st != TS_ERR_INTERNAL && st != TS_ERR_NOMEM && strstr(ts_last_error(), "core "), "%s: %s",
+                      ts_status_str(st), ts_last_error());
+        }
+        sim_free(m);
+        isa_program_free(p);
+    }
+    CHECK(ok > 0 && errors > 0 && deadlocks > 0);
+    printf("random programs: %d ran, %d errors, %d deadlocks\n", ok, errors, deadlocks);
+}
+
 TEST_MAIN()

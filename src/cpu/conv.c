@@ -246,19 +246,45 @@ static inline __m512 load_lanes(const float *base, int64_t s, __mmask16 m) {
     return _mm512_permutex2var_ps(v0, even, v1);
 }
 
+/* Lane masks of one (64-output chunk, kx) pair: they do not depend on the
+ * row, so dw_planes computes them once per call. */
+typedef struct dw_mask {
+    int64_t off;          /* input x of the chunk's first output */
+    __mmask16 m[4];       /* lanes that read inside the row, per block */
+    bool full;            /* every block wholly inside or wholly unused */
+} dw_mask;
+
+static void dw_masks_init(const cpu_conv_geom *g, dw_mask *tab) {
+    int64_t s = g->s[2], in2 = g->in[2], nch = (g->out[2] + 63) / 64;
+    for (int64_t ch = 0; ch < nch; ch++)
+        for (int64_t kx = 0; kx < g->k[2]; kx++) {
+            dw_mask *d = &tab[ch * g->k[2] + kx];
+            int64_t ox0 = ch * 64;
+            d->off = ox0 * s - g->pb[2] + kx * g->d[2];
+            /* output ox0 + q reads off + q*s: inside [0, in2) for q in [lo, hi) */
+            int64_t lo = d->off >= 0 ? 0 : (-d->off + s - 1) / s;
+            int64_t hi = in2 - d->off <= 0 ? 0 : (in2 - d->off + s - 1) / s;
+            d->full = true;
+            for (int q = 0; q < 4; q++) {
+                __mmask16 om = lane_mask(0, g->out[2] - ox0 - 16 * q);
+                d->m[q] = lane_mask(lo - 16 * q, hi - 16 * q) & om;
+                d->full &= d->m[q] == om && (om == 0xffff || om == 0);
+            }
+        }
+}
+
 /* Accumulates tap (weight wv, input base) into block b (lanes base[q*s]). */
-#define DW_TAP(b)                                                                      \
-    if (m[b]) acc##b = _mm512_fmadd_ps(full ? (s == 1 ? _mm512_loadu_ps(base + 16 * (b))         \
-                                                      : load_lanes(base + 32 * (b), 2, 0xffff)) \
-                                            : load_lanes(base + 16 * (b) * s, s, m[b]),        \
-                                       wv, acc##b);
+#define DW_TAP(b)                                                                             \
+    if (mk->m[b])                                                                             \
+        acc##b = _mm512_fmadd_ps(load_lanes(base + 16 * (b) * s, s, mk->m[b]), wv, acc##b);
+#define DW_TAP_FULL1(b) \
+    if (mk->m[b]) acc##b = _mm512_fmadd_ps(_mm512_loadu_ps(base + 16 * (b)), wv, acc##b);
 
 /* One output row of a depthwise channel, 64 outputs (four registers) per
- * step accumulated over every tap; x stride 1 or 2. The lane masks depend
- * only on the block and kx, so they are computed once per kx. */
+ * step accumulated over every tap; x stride 1 or 2. */
 __attribute__((target("avx512f")))
-static void dw_row_avx512(const dw_job *j, const float *xp, const float *wp, float *yr, int64_t oz,
-                          int64_t oy, float bias) {
+static void dw_row_avx512(const dw_job *j, const dw_mask *tab, const float *xp, const float *wp, float *yr,
+                          int64_t oz, int64_t oy, float bias) {
     const cpu_conv_geom *g = j->g;
     const float *rows[64];
     const float *wrows[64];
@@ -273,38 +299,38 @@ static void dw_row_avx512(const dw_job *j, const float *xp, const float *wp, flo
             wrows[nr++] = wp + (kz * g->k[1] + ky) * g->k[2];
         }
     }
-    int64_t s = g->s[2], in2 = g->in[2];
-    for (int64_t ox0 = 0; ox0 < g->out[2]; ox0 += 64) {
-        __mmask16 om[4];
-        for (int b = 0; b < 4; b++) om[b] = lane_mask(0, g->out[2] - ox0 - 16 * b);
+    int64_t s = g->s[2];
+    bool vec_act = act_vectorizable(&j->act);
+    for (int64_t ox0 = 0, ch = 0; ox0 < g->out[2]; ox0 += 64, ch++) {
         __m512 acc0 = _mm512_set1_ps(bias), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int64_t kx = 0; kx < g->k[2]; kx++) {
-            int64_t off = ox0 * s - g->pb[2] + kx * g->d[2];   /* input x of output ox0 */
-            /* output ox0 + q reads off + q*s: inside [0, in2) for q in [lo, hi) */
-            int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s;
-            int64_t hi = in2 - off <= 0 ? 0 : (in2 - off + s - 1) / s;
-            __mmask16 m[4];
-            bool full = true;
-            for (int b = 0; b < 4; b++) {
-                m[b] = lane_mask(lo - 16 * b, hi - 16 * b) & om[b];
-                full &= m[b] == om[b] && (om[b] == 0xffff || om[b] == 0);
-            }
-            for (int r = 0; r < nr; r++) {
-                __m512 wv = _mm512_set1_ps(wrows[r][kx]);
-                const float *base = rows[r] + off;
-                DW_TAP(0) DW_TAP(1) DW_TAP(2) DW_TAP(3)
+            const dw_mask *mk = &tab[ch * g->k[2] + kx];
+            if (mk->full && s == 1) {
+                for (int r = 0; r < nr; r++) {
+                    __m512 wv = _mm512_set1_ps(wrows[r][kx]);
+                    const float *base = rows[r] + mk->off;
+                    DW_TAP_FULL1(0) DW_TAP_FULL1(1) DW_TAP_FULL1(2) DW_TAP_FULL1(3)
+                }
+            } else {
+                for (int r = 0; r < nr; r++) {
+                    __m512 wv = _mm512_set1_ps(wrows[r][kx]);
+                    const float *base = rows[r] + mk->off;
+                    DW_TAP(0) DW_TAP(1) DW_TAP(2) DW_TAP(3)
+                }
             }
         }
-        if (act_vectorizable(&j->act)) {
+        if (vec_act) {
             acc0 = act_avx512(acc0, &j->act); acc1 = act_avx512(acc1, &j->act);
             acc2 = act_avx512(acc2, &j->act); acc3 = act_avx512(acc3, &j->act);
         }
+        __mmask16 om[4];
+        for (int q = 0; q < 4; q++) om[q] = lane_mask(0, g->out[2] - ox0 - 16 * q);
         _mm512_mask_storeu_ps(yr + ox0, om[0], acc0);
         _mm512_mask_storeu_ps(yr + ox0 + 16, om[1], acc1);
         _mm512_mask_storeu_ps(yr + ox0 + 32, om[2], acc2);
         _mm512_mask_storeu_ps(yr + ox0 + 48, om[3], acc3);
     }
-    if (!act_vectorizable(&j->act)) cpu_act_apply(&j->act, yr, g->out[2]);
+    if (!vec_act) cpu_act_apply(&j->act, yr, g->out[2]);
 }
 
 static void dw_planes(void *arg, int64_t p0, int64_t p1) {
@@ -313,15 +339,17 @@ static void dw_planes(void *arg, int64_t p0, int64_t p1) {
     int64_t isz = g->in[0] * g->in[1] * g->in[2], osz = g->out[0] * g->out[1] * g->out[2];
     int64_t ksz = g->k[0] * g->k[1] * g->k[2];
     bool fast = cpu_active_isa() == CPU_AVX512 && (g->s[2] == 1 || g->s[2] == 2) && g->k[0] * g->k[1] <= 64;
+    dw_mask *tab = fast ? ts_malloc(sizeof(dw_mask) * (size_t)(((g->out[2] + 63) / 64) * g->k[2] + 1)) : NULL;
+    if (tab) dw_masks_init(g, tab);
     for (int64_t p = p0; p < p1; p++) {
         int64_t c = p % g->C;
         const float *xp = j->x + p * isz, *wp = j->w + c * ksz;
         float *yp = j->y + p * osz;
         float b = j->bias ? j->bias[c] : 0.0f;
-        if (fast) {
+        if (tab) {
             for (int64_t oz = 0; oz < g->out[0]; oz++)
                 for (int64_t oy = 0; oy < g->out[1]; oy++)
-                    dw_row_avx512(j, xp, wp, yp + (oz * g->out[1] + oy) * g->out[2], oz, oy, b);
+                    dw_row_avx512(j, tab, xp, wp, yp + (oz * g->out[1] + oy) * g->out[2], oz, oy, b);
             continue;
         }
         for (int64_t i = 0; i < osz; i++) yp[i] = b;
@@ -330,6 +358,7 @@ static void dw_planes(void *arg, int64_t p0, int64_t p1) {
                 dw_row(j, xp, wp, yp + (oz * g->out[1] + oy) * g->out[2], oz, oy);
         cpu_act_apply(&j->act, yp, osz);
     }
+    ts_free(tab);
 }
 
 /* ---- Conv ------------------------------------------------------------------------- */

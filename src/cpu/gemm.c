@@ -266,13 +266,51 @@ typedef struct gemm_job {
 } gemm_job;
 
 /* Panel p of op(A): for every K slice, kc x MR values, rows past M zero. */
+/* Eight full rows of A (not transposed, alpha 1) into one panel slice:
+ * 8x8 blocks transposed in registers. */
+__attribute__((target("avx512f")))
+static void pack_a8_avx512(const float *src, int64_t lda, int64_t kc, float *dst) {
+    int64_t k = 0;
+    for (; k + 8 <= kc; k += 8) {
+        __m256 r0 = _mm256_loadu_ps(src + k), r1 = _mm256_loadu_ps(src + lda + k);
+        __m256 r2 = _mm256_loadu_ps(src + 2 * lda + k), r3 = _mm256_loadu_ps(src + 3 * lda + k);
+        __m256 r4 = _mm256_loadu_ps(src + 4 * lda + k), r5 = _mm256_loadu_ps(src + 5 * lda + k);
+        __m256 r6 = _mm256_loadu_ps(src + 6 * lda + k), r7 = _mm256_loadu_ps(src + 7 * lda + k);
+        __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+        __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+        __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+        __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+        __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+        __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+        __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+        float *d = dst + k * 8;
+        _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+        _mm256_storeu_ps(d + 8, _mm256_permute2f128_ps(u1, u5, 0x20));
+        _mm256_storeu_ps(d + 16, _mm256_permute2f128_ps(u2, u6, 0x20));
+        _mm256_storeu_ps(d + 24, _mm256_permute2f128_ps(u3, u7, 0x20));
+        _mm256_storeu_ps(d + 32, _mm256_permute2f128_ps(u0, u4, 0x31));
+        _mm256_storeu_ps(d + 40, _mm256_permute2f128_ps(u1, u5, 0x31));
+        _mm256_storeu_ps(d + 48, _mm256_permute2f128_ps(u2, u6, 0x31));
+        _mm256_storeu_ps(d + 56, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+    for (; k < kc; k++)
+        for (int r = 0; r < 8; r++) dst[k * 8 + r] = src[r * lda + k];
+}
+
 static void pack_a_range(void *arg, int64_t p0, int64_t p1) {
     const gemm_job *j = arg;
     int mr = j->isa.mr;
+    bool fast = mr == 8 && !j->ta && j->alpha == 1.0f && j->isa.kern != kern_scalar &&
+                cpu_active_isa() == CPU_AVX512;
     for (int64_t p = p0; p < p1; p++) {
         for (int64_t k0 = 0; k0 < j->K; k0 += KC) {
             int64_t kc = TS_MIN(KC, j->K - k0);
             float *dst = j->pa + k0 * j->Mp + p * mr * kc;
+            if (fast && (p + 1) * mr <= j->M) {
+                pack_a8_avx512(j->A + p * mr * j->lda + k0, j->lda, kc, dst);
+                continue;
+            }
             for (int r = 0; r < mr; r++) {
                 int64_t m = p * mr + r;
                 if (m >= j->M) {

@@ -39,12 +39,14 @@ static void sim_print_energy(const sim_result *r, FILE *f) {
 }
 
 void sim_report_print(const sim_result *r, FILE *f) {
-    fprintf(f, "chip            %s (%d core%s used, %.3f GHz)\n", r->chip, r->cores, r->cores == 1 ? "" : "s",
+    fprintf(f, "chip            %s (%d of %d cores used, %.3f GHz)\n", r->chip, r->cores, r->chip_cores,
             r->clock_ghz);
     fprintf(f, "cycles          %llu\n", (unsigned long long)r->cycles);
     fprintf(f, "time            %.3f us\n", r->seconds * 1e6);
     fprintf(f, "MACs            %lld int8, %lld bf16\n", (long long)r->int8_macs, (long long)r->bf16_macs);
-    fprintf(f, "MAC utilization %.1f%%\n", 100.0 * r->mac_util);
+    fprintf(f, "MAC utilization %.1f%% of the chip", 100.0 * r->mac_util);
+    if (r->cores < r->chip_cores) fprintf(f, " (%.1f%% of the %d cores used)", 100.0 * r->mac_util_used, r->cores);
+    fputc('\n', f);
     fprintf(f, "achieved        %.3f TOPS\n", r->achieved_tops);
     sim_print_busy(r, f);
     sim_print_bytes(r, f);
@@ -108,7 +110,9 @@ void sim_report_json(const sim_result *r, FILE *f, bool pretty) {
     ts_json_key(&j, "int8_macs"); ts_json_int(&j, r->int8_macs);
     ts_json_key(&j, "bf16_macs"); ts_json_int(&j, r->bf16_macs);
     ts_json_key(&j, "vector_elements"); ts_json_int(&j, r->vector_elems);
+    ts_json_key(&j, "chip_cores"); ts_json_int(&j, r->chip_cores);
     ts_json_key(&j, "mac_utilization"); ts_json_num(&j, r->mac_util);
+    ts_json_key(&j, "mac_utilization_used_cores"); ts_json_num(&j, r->mac_util_used);
     ts_json_key(&j, "achieved_tops"); ts_json_num(&j, r->achieved_tops);
     sim_json_engines(r, &j);
     ts_json_key(&j, "bytes"); ts_json_begin_obj(&j);

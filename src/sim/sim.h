@@ -49,7 +49,9 @@ typedef struct sim_result {
     double   busy_pct[ISA_ENGINES];  /* mean over cores, % of cycles */
     int64_t  int8_macs, bf16_macs;
     int64_t  vector_elems;       /* elements processed by the vector unit */
-    double   mac_util;           /* int8-equivalent MACs / (R*C*cores*cycles) */
+    int      chip_cores;         /* the chip's cores; `cores` is how many the program uses */
+    double   mac_util;           /* int8-equivalent MACs / (R*C*chip cores*cycles) */
+    double   mac_util_used;      /* the same over the cores the program uses */
     double   achieved_tops;      /* 2 * MACs / seconds / 1e12 */
     /* Bytes moved per level; "hbm" is the host window on DRAM-less chips. */
     int64_t  hbm_read, hbm_write, sram_read, sram_write, acc_read, acc_write;

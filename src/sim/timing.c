@@ -156,6 +156,8 @@ void sim_finish_result(const arch_chip *chip, sim_result *r) {
     double bf16_rate = chip->core.matrix.bf16_rate > 0 ? chip->core.matrix.bf16_rate : 1.0;
     double equiv = (double)r->int8_macs + (double)r->bf16_macs / bf16_rate;
     r->mac_util = r->cycles ? equiv / (macs_per_cycle * (double)r->cycles) : 0;
+    r->chip_cores = chip->cores;
+    r->mac_util_used = r->cores ? r->mac_util * chip->cores / r->cores : 0;
     r->achieved_tops = r->seconds > 0 ? 2.0 * (double)(r->int8_macs + r->bf16_macs) / r->seconds / 1e12 : 0;
     for (int g = 0; g < ISA_ENGINES; g++) {
         double s = 0;
