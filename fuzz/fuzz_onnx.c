@@ -1,10 +1,10 @@
 /*
  * fuzz_onnx: libFuzzer harness for the ONNX loader. Any bytes must either be
  * rejected with a message naming the file (and no graph), or load into a
- * graph that passes the verifier, dumps, and survives op resolution and
- * static shape inference (which runs every op's infer function on shapes
- * and constants taken from the input). The same bytes are also tried as a
- * TensorProto file.
+ * graph that passes the verifier, dumps, and survives op resolution, static
+ * shape inference (which runs every op's infer function on shapes and
+ * constants taken from the input) and the pass pipeline. The same bytes
+ * are also tried as a TensorProto file.
  *
  * Build: clang -fsanitize=fuzzer,address,undefined with the sources of
  * src/base, src/ir, src/frontend and build/gen/onnx.pb-c.c, -Isrc -Ibuild/gen,
@@ -23,7 +23,10 @@ static void check_graph(ir_graph *g) {
     must(ir_verify(g) == TS_OK);
     FILE *devnull = fopen("/dev/null", "w");
     if (devnull) { ir_dump(g, devnull); fclose(devnull); }
-    if (ir_resolve_ops(g) == TS_OK) (void)ir_infer_shapes(g);
+    if (ir_resolve_ops(g) != TS_OK) return;
+    (void)ir_infer_shapes(g);
+    /* the pass pipeline (no constant evaluator here) must keep the graph valid */
+    if (ir_run_passes(g, NULL, NULL, NULL) == TS_OK) must(ir_verify(g) == TS_OK);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
