@@ -754,6 +754,50 @@ TEST(legacy_broadcast_opset6) {
     ts_tensor_free(a); ts_tensor_free(b);
 }
 
+/* ---- generators ------------------------------------------------------------- */
+
+TEST(windows_and_eyelike) {
+    const char *ops[] = {"HannWindow", "HammingWindow", "BlackmanWindow"};
+    double a[3][3] = {{0.5, 0.5, 0}, {25.0 / 46, 21.0 / 46, 0}, {0.42, 0.5, 0.08}};
+    for (int o = 0; o < 3; o++)
+        for (int periodic = 0; periodic < 2; periodic++) {
+            int64_t size = th_rand_int(2, 40);
+            ts_tensor *s = oh_scalar_i64(size);
+            ts_tensor sz0 = *s;
+            sz0.rank = 0;
+            ir_graph *g;
+            ir_node *n = oh_node(&g, ops[o], 1, 1);
+            ir_node_set_int(n, "periodic", periodic);
+            const ts_tensor *in[1] = {&sz0};
+            ts_tensor *out[1];
+            CHECK(oh_run(n, 17, in, 1, out, 1) == TS_OK);
+            CHECK(out[0]->rank == 1 && out[0]->dims[0] == size && out[0]->dtype == TS_F32);
+            double N = periodic ? size : size - 1;
+            for (int64_t i = 0; i < size; i++)
+                OH_EXPECT(((float *)out[0]->data)[i],
+                          a[o][0] - a[o][1] * cos(2 * M_PI * i / N) + a[o][2] * cos(4 * M_PI * i / N), 1e-6, 1e-7,
+                          "%s periodic %d", ops[o], periodic);
+            oh_free(out, 1);
+            ir_graph_free(g);
+            ts_tensor_free(s);
+        }
+    ts_tensor *x = oh_rand(TS_I32, 2, (int64_t[]){4, 6}, 0, 9);
+    for (int k = -5; k <= 7; k += 3) {
+        ir_graph *g;
+        ir_node *n = oh_node(&g, "EyeLike", 1, 1);
+        ir_node_set_int(n, "k", k);
+        ir_node_set_int(n, "dtype", TS_F64);
+        const ts_tensor *in[1] = {x};
+        ts_tensor *out[1];
+        CHECK(oh_run(n, 9, in, 1, out, 1) == TS_OK);
+        CHECK(out[0]->dtype == TS_F64);
+        for (int i = 0; i < 24; i++) OH_EXPECT(((double *)out[0]->data)[i], i % 6 - i / 6 == k, 0, 0, "EyeLike k %d", k);
+        oh_free(out, 1);
+        ir_graph_free(g);
+    }
+    ts_tensor_free(x);
+}
+
 /* Random dtypes, shapes (incl. rank 0 and zero-size dims), input values and
  * attributes for every op of both tables: inference may refuse, but nothing
  * may crash or trip the sanitizers, and an accepted node must run. */

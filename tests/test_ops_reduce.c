@@ -714,6 +714,60 @@ TEST(nll_and_softmax_cross_entropy) {
     ts_tensor_free(x); ts_tensor_free(t);
 }
 
+/* ---- Det, MeanVarianceNormalization ---------------------------------------------- */
+
+/* Laplace expansion along the first row: independent of the kernel's LU. */
+static double ref_det(const double *a, int n) {
+    if (n == 1) return a[0];
+    double s = 0, minor[64];
+    for (int c = 0; c < n; c++) {
+        int k = 0;
+        for (int r = 1; r < n; r++)
+            for (int cc = 0; cc < n; cc++) if (cc != c) minor[k++] = a[r * n + cc];
+        s += (c % 2 ? -1 : 1) * a[c] * ref_det(minor, n - 1);
+    }
+    return s;
+}
+
+TEST(det_and_mvn) {
+    for (int m = 1; m <= 5; m++) {
+        ts_tensor *x = oh_rand(TS_F64, 3, (int64_t[]){3, m, m}, -2, 2);
+        if (m == 3) memcpy((double *)x->data + 9, (double *)x->data + 12, 3 * sizeof(double));  /* singular */
+        ir_graph *g;
+        ir_node *n = oh_node(&g, "Det", 1, 1);
+        const ts_tensor *in[1] = {x};
+        ts_tensor *out[1];
+        CHECK(oh_run(n, 11, in, 1, out, 1) == TS_OK);
+        CHECK(out[0]->rank == 1 && out[0]->dims[0] == 3);
+        for (int b = 0; b < 3; b++)
+            OH_EXPECT(((double *)out[0]->data)[b], ref_det((double *)x->data + b * m * m, m), 1e-10, 1e-12, "Det %dx%d", m, m);
+        oh_free(out, 1);
+        ir_graph_free(g);
+        ts_tensor_free(x);
+    }
+    ts_tensor *x = oh_rand(TS_F32, 4, (int64_t[]){2, 3, 4, 5}, -3, 5);
+    ir_graph *g;
+    ir_node *n = oh_node(&g, "MeanVarianceNormalization", 1, 1);
+    const ts_tensor *in[1] = {x};
+    ts_tensor *out[1];
+    CHECK(oh_run(n, 13, in, 1, out, 1) == TS_OK);
+    for (int c = 0; c < 3; c++) {   /* default axes [0, 2, 3]: one slice per channel */
+        double s = 0, q = 0;
+        for (int b = 0; b < 2; b++) for (int i = 0; i < 20; i++) {
+            double v = ((float *)x->data)[(b * 3 + c) * 20 + i];
+            s += v; q += v * v;
+        }
+        double mean = s / 40, sd = sqrt(q / 40 - mean * mean);
+        for (int b = 0; b < 2; b++) for (int i = 0; i < 20; i++) {
+            int at = (b * 3 + c) * 20 + i;
+            OH_EXPECT(((float *)out[0]->data)[at], (((float *)x->data)[at] - mean) / (sd + 1e-9), 1e-5, 1e-5, "MVN");
+        }
+    }
+    oh_free(out, 1);
+    ir_graph_free(g);
+    ts_tensor_free(x);
+}
+
 TEST(einsum_bad_equations) {
     const char *bad[] = {"ij,jk->ik,", "ij", "ij,jk->iz", "i1,jk", "ij,jk->ii", "i..j,jk", "ij,jk->abcdefgh...",
                          "ij,jk->ik->i", "a...b...,jk", ""};

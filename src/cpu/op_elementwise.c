@@ -341,6 +341,8 @@ const cpu_kernel cpu_kernels_elementwise[] = {
     {"Clip", cpu_ew_run_clip},
     {"Cast", cpu_ew_run_cast}, {"CastLike", cpu_ew_run_cast},
     {"Identity", cpu_ew_run_identity}, {"Dropout", cpu_ew_run_dropout},
+    {"HannWindow", cpu_ew_run_window}, {"HammingWindow", cpu_ew_run_window},
+    {"BlackmanWindow", cpu_ew_run_window}, {"EyeLike", cpu_ew_run_eyelike},
 #define U(name) {name, cpu_ew_run_unary}
     U("Abs"), U("Neg"), U("Sqrt"), U("Exp"), U("Log"), U("Reciprocal"), U("Floor"),
     U("Ceil"), U("Round"), U("Sign"), U("Erf"), U("Tanh"), U("Sigmoid"), U("Relu"),

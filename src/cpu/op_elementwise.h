@@ -125,6 +125,10 @@ ts_status cpu_ew_run_cast(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, 
                           ts_tensor **out, int n_out);
 ts_status cpu_ew_run_identity(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n_in,
                               ts_tensor **out, int n_out);
+ts_status cpu_ew_run_window(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n_in,
+                            ts_tensor **out, int n_out);
+ts_status cpu_ew_run_eyelike(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n_in,
+                             ts_tensor **out, int n_out);
 ts_status cpu_ew_run_dropout(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n_in,
                              ts_tensor **out, int n_out);
 

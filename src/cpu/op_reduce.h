@@ -21,6 +21,8 @@ CPU_RD_KERNEL(cpu_rd_run_nonzero);
 CPU_RD_KERNEL(cpu_rd_run_einsum);
 CPU_RD_KERNEL(cpu_rd_run_nll);       /* NegativeLogLikelihoodLoss */
 CPU_RD_KERNEL(cpu_rd_run_sce);       /* SoftmaxCrossEntropyLoss */
+CPU_RD_KERNEL(cpu_rd_run_det);
+CPU_RD_KERNEL(cpu_rd_run_mvn);       /* MeanVarianceNormalization */
 
 /* [outer, axis, inner] sizes of x around axis. */
 void cpu_rd_split(const ts_tensor *x, int axis, int64_t *outer, int64_t *len, int64_t *inner);

@@ -178,6 +178,37 @@ static ts_status ew_infer_dropout(ir_infer_ctx *c) {
     return TS_OK;
 }
 
+/* Windows: a 1-D tensor of `size` (a scalar input, so its value is needed). */
+static ts_status ew_infer_window(ir_infer_ctx *c) {
+    const ts_tensor *s = c->in[0];
+    int64_t to = ir_attr_int(c->node, "output_datatype", TS_F32);
+    if ((s->dtype != TS_I32 && s->dtype != TS_I64) || ts_shape_numel(s->rank, s->dims) != 1)
+        return ew_bad_dtype(c, 0, "an int32/int64 scalar");
+    if (to <= 0 || to >= TS_DTYPE_MAX || ts_dtype_size((ts_dtype)to) == 0 || to == TS_BOOL)
+        return ts_error(TS_ERR_INVALID, "node '%s' (%s): output_datatype %lld not supported",
+                        c->node->name, c->node->op_type, (long long)to);
+    if (!s->data) return IR_NEED_VALUE;
+    int64_t size = s->dtype == TS_I32 ? *(const int32_t *)s->data : *(const int64_t *)s->data;
+    if (size < 0)
+        return ts_error(TS_ERR_INVALID, "node '%s' (%s): size %lld is negative", c->node->name,
+                        c->node->op_type, (long long)size);
+    ir_set_out(c->out[0], (ts_dtype)to, 1, &size);
+    return TS_OK;
+}
+
+/* EyeLike: the input's 2-D shape, dtype from `dtype` or the input's. */
+static ts_status ew_infer_eyelike(ir_infer_ctx *c) {
+    int64_t to = ir_attr_int(c->node, "dtype", c->in[0]->dtype);
+    if (c->in[0]->rank != 2)
+        return ts_error(TS_ERR_INVALID, "node '%s' (EyeLike): input must be 2-D, not rank %d",
+                        c->node->name, c->in[0]->rank);
+    if (to <= 0 || to >= TS_DTYPE_MAX || ts_dtype_size((ts_dtype)to) == 0)
+        return ts_error(TS_ERR_INVALID, "node '%s' (EyeLike): dtype %lld not supported", c->node->name,
+                        (long long)to);
+    ir_set_out(c->out[0], (ts_dtype)to, 2, c->in[0]->dims);
+    return TS_OK;
+}
+
 #define UN(name, fn) {name, 1, 1, 1, 1, fn}
 #define BIN(name, fn) {name, 2, 2, 1, 1, fn}
 const ir_opdef ir_ops_elementwise[] = {
@@ -193,7 +224,9 @@ const ir_opdef ir_ops_elementwise[] = {
     {"Where", 3, 3, 1, 1, ew_infer_where},
     {"Clip", 1, 3, 1, 1, ew_infer_clip},
     UN("Cast", ew_infer_cast), BIN("CastLike", ew_infer_castlike),
-    UN("Identity", ew_infer_identity), {"Dropout", 1, 3, 1, 2, ew_infer_dropout},
+    UN("Identity", ew_infer_identity),
+    UN("HannWindow", ew_infer_window), UN("HammingWindow", ew_infer_window),
+    UN("BlackmanWindow", ew_infer_window), UN("EyeLike", ew_infer_eyelike), {"Dropout", 1, 3, 1, 2, ew_infer_dropout},
     UN("Abs", ew_infer_numeric_unary), UN("Neg", ew_infer_numeric_unary),
     UN("Sign", ew_infer_numeric_unary), UN("Relu", ew_infer_numeric_unary),
     UN("Shrink", ew_infer_numeric_unary), UN("Not", ew_infer_not),

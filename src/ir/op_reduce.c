@@ -241,6 +241,33 @@ static ts_status rd_infer_loss(ir_infer_ctx *c) {
     return TS_OK;
 }
 
+/* ---- Det, MeanVarianceNormalization ------------------------------------------ */
+
+static ts_status rd_infer_det(ir_infer_ctx *c) {
+    const ts_tensor *x = c->in[0];
+    if (!ts_dtype_is_float(x->dtype)) return rd_bad_dtype(c, 0, "a float type");
+    if (x->rank < 2 || x->dims[x->rank - 1] != x->dims[x->rank - 2])
+        return ts_error(TS_ERR_INVALID, "node '%s' (Det): input must be [..., M, M]", c->node->name);
+    ir_set_out(c->out[0], x->dtype, x->rank - 2, x->dims);
+    return TS_OK;
+}
+
+static ts_status rd_infer_mvn(ir_infer_ctx *c) {
+    const ts_tensor *x = c->in[0];
+    if (!ts_dtype_is_float(x->dtype)) return rd_bad_dtype(c, 0, "a float type");
+    int na, a;
+    const int64_t *axes = ir_attr_ints(c->node, "axes", &na);
+    if (!axes && x->rank != 4)
+        return ts_error(TS_ERR_INVALID, "node '%s' (MeanVarianceNormalization): default axes [0,2,3] need rank 4",
+                        c->node->name);
+    for (int k = 0; axes && k < na; k++) {
+        ts_status st = ir_norm_axis(c->node, axes[k], x->rank, &a);
+        if (st) return st;
+    }
+    ir_set_out(c->out[0], x->dtype, x->rank, x->dims);
+    return TS_OK;
+}
+
 #define RED(name) {name, 1, 2, 1, 1, rd_infer_reduce}
 const ir_opdef ir_ops_reduce[] = {
     RED("ReduceSum"), RED("ReduceMean"), RED("ReduceMax"), RED("ReduceMin"), RED("ReduceProd"),
@@ -256,5 +283,7 @@ const ir_opdef ir_ops_reduce[] = {
     {"NonZero", 1, 1, 1, 1, rd_infer_nonzero},
     {"Einsum", 1, -1, 1, 1, rd_infer_einsum},
     {"NegativeLogLikelihoodLoss", 2, 3, 1, 1, rd_infer_loss},
+    {"Det", 1, 1, 1, 1, rd_infer_det},
+    {"MeanVarianceNormalization", 1, 1, 1, 1, rd_infer_mvn},
     {"SoftmaxCrossEntropyLoss", 2, 3, 1, 2, rd_infer_loss},
     {NULL, 0, 0, 0, 0, NULL}};

@@ -1,0 +1,91 @@
+/* cpu kernels: Det (LU with partial pivoting, in double) and
+ * MeanVarianceNormalization ((x - mean) / (std + 1e-9) over `axes`). */
+#include "cpu/op_reduce.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Determinant of the n x n row-major matrix a (destroyed). */
+static double det_lu(double *a, int64_t n) {
+    double det = 1;
+    for (int64_t c = 0; c < n; c++) {
+        int64_t p = c;
+        for (int64_t r = c + 1; r < n; r++)
+            if (fabs(a[r * n + c]) > fabs(a[p * n + c])) p = r;
+        if (a[p * n + c] == 0) return 0;
+        if (p != c) {
+            for (int64_t k = 0; k < n; k++) {
+                double t = a[c * n + k]; a[c * n + k] = a[p * n + k]; a[p * n + k] = t;
+            }
+            det = -det;
+        }
+        double piv = a[c * n + c];
+        det *= piv;
+        for (int64_t r = c + 1; r < n; r++) {
+            double f = a[r * n + c] / piv;
+            for (int64_t k = c + 1; k < n; k++) a[r * n + k] -= f * a[c * n + k];
+        }
+    }
+    return det;
+}
+
+CPU_RD_KERNEL(cpu_rd_run_det) {
+    (void)ctx; (void)n; (void)n_in; (void)n_out;
+    const ts_tensor *x = in[0];
+    int64_t m = x->dims[x->rank - 1], mats = ts_tensor_numel(out[0]);
+    double *a = ts_malloc(sizeof(double) * (size_t)(m * m) + 1);
+    if (!a) return TS_ERR_NOMEM;
+    for (int64_t b = 0; b < mats; b++) {
+        for (int64_t i = 0; i < m * m; i++) a[i] = cpu_ew_get_f(x->data, x->dtype, b * m * m + i);
+        ts_tensor_set(out[0], b, det_lu(a, m));
+    }
+    ts_free(a);
+    return TS_OK;
+}
+
+/* Output slot of every input element when `mask` dims are reduced. */
+static void mvn_slots(const ts_tensor *x, const bool *mask, int64_t *slot) {
+    int64_t total = ts_tensor_numel(x), idx[TS_MAX_RANK] = {0};
+    for (int64_t i = 0; i < total; i++) {
+        int64_t s = 0;
+        for (int d = 0; d < x->rank; d++) if (!mask[d]) s = s * x->dims[d] + idx[d];
+        slot[i] = s;
+        for (int d = x->rank - 1; d >= 0 && ++idx[d] == x->dims[d]; d--) idx[d] = 0;
+    }
+}
+
+CPU_RD_KERNEL(cpu_rd_run_mvn) {
+    (void)ctx; (void)n_in; (void)n_out;
+    const ts_tensor *x = in[0];
+    bool mask[TS_MAX_RANK] = {false};
+    int na;
+    const int64_t *axes = ir_attr_ints(n, "axes", &na);
+    static const int64_t def_axes[] = {0, 2, 3};
+    if (!axes) { axes = def_axes; na = 3; }
+    for (int k = 0; k < na; k++) {
+        int a;
+        ts_status st = ir_norm_axis(n, axes[k], x->rank, &a);
+        if (st) return st;
+        mask[a] = true;
+    }
+    int64_t total = ts_tensor_numel(x), slots = 1;
+    for (int d = 0; d < x->rank; d++) if (!mask[d]) slots *= x->dims[d];
+    int64_t *slot = ts_malloc(sizeof(int64_t) * (size_t)total + 1);
+    double *sum = ts_calloc((size_t)slots * 2 + 1, sizeof(double));
+    if (!slot || !sum) { ts_free(slot); ts_free(sum); return TS_ERR_NOMEM; }
+    double *sq = sum + slots, count = slots ? (double)total / (double)slots : 0;
+    mvn_slots(x, mask, slot);
+    for (int64_t i = 0; i < total; i++) {
+        double v = cpu_ew_get_f(x->data, x->dtype, i);
+        sum[slot[i]] += v;
+        sq[slot[i]] += v * v;
+    }
+    for (int64_t i = 0; i < total; i++) {
+        double mean = sum[slot[i]] / count, var = sq[slot[i]] / count - mean * mean;
+        double v = cpu_ew_get_f(x->data, x->dtype, i);
+        ts_tensor_set(out[0], i, (v - mean) / (sqrt(var > 0 ? var : 0) + 1e-9));
+    }
+    ts_free(slot);
+    ts_free(sum);
+    return TS_OK;
+}
