@@ -17,7 +17,7 @@ run_one() {  # name, command...
     total_fail=$((total_fail + 1))
   else
     local p f s
-    p=$(sed -E 's/.*([0-9]+) passed.*/\1/; s/^[^0-9]*//' <<<"$line"); p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+')
+    p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+')
     f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+')
     s=$(grep -oE '[0-9]+ skipped' <<<"$line" | grep -oE '[0-9]+' || echo 0)
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + ${s:-0}))
@@ -39,5 +39,6 @@ for t in tests/*.sh; do
   run_one "$(basename "$t")" bash "$t" "$BUILD"
 done
 echo
+echo "tests took $SECONDS s ($BUILD)"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

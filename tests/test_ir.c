@@ -670,6 +670,39 @@ TEST(passes_keep_results_on_cpu_kernels) {
     }
 }
 
+
+/* x[3,5] -> op (MatMul or Gemm with W[5,4]) -> act -> y, run before and after
+ * the passes on the CPU kernels. */
+static void t_check_fused_matmul(const char *op, const char *act) {
+    ir_graph *g = ir_graph_new();
+    int x = ir_add_value(g, "x", TS_F32, 2, (int64_t[]){3, 5});
+    int w = ir_add_const(g, "w", t_rand_tensor(2, (int64_t[]){5, 4}, -1, 1));
+    int c = ir_add_value(g, "c", TS_UNDEFINED, -1, NULL), y = ir_add_value(g, "y", TS_UNDEFINED, -1, NULL);
+    ir_add_node(g, op, "mm", (int[]){x, w}, 2, &c, 1);
+    int lo = ir_add_const(g, "lo", t_scalar(-0.5f)), hi = ir_add_const(g, "hi", t_scalar(0.7f));
+    ir_node *a = ir_add_node(g, act, "act", (int[]){c, lo, hi}, !strcmp(act, "Clip") ? 3 : 1, &y, 1);
+    if (!strcmp(act, "LeakyRelu")) ir_node_set_float(a, "alpha", 0.3f);
+    ir_graph_add_input(g, x);
+    ir_graph_add_output(g, y);
+    ts_tensor *xt = t_rand_tensor(2, (int64_t[]){3, 5}, -2, 2);
+    ts_tensor *before = t_run(g, xt);
+    CHECK(ir_run_passes(g, NULL, NULL, NULL) == TS_OK);
+    CHECK_MSG(g->n_nodes == 1 && !strcmp(ir_attr_string(&g->nodes[0], "activation", ""), act), "%s+%s", op, act);
+    ts_tensor *after = t_run(g, xt);
+    t_check_close(after, before, 1e-5);
+    ts_tensor_free(before); ts_tensor_free(after); ts_tensor_free(xt);
+    ir_graph_free(g);
+}
+
+TEST(fused_matmul_gemm_activations_on_cpu_kernels) {
+    static const char *const acts[] = {"Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh"};
+    for (size_t i = 0; i < TS_ARRAY_LEN(acts); i++) {
+        if (!cpu_kernel_find("", acts[i]) || !cpu_kernel_find("", "Gemm")) continue;
+        t_check_fused_matmul("MatMul", acts[i]);
+        t_check_fused_matmul("Gemm", acts[i]);
+    }
+}
+
 TEST(dump_after_a_pass) {
     ir_graph *g = t_conv_act("Relu", 0, NULL);
     ir_value_set_dim_param(&g->values[g->inputs[0]], 0, "N");
