@@ -435,7 +435,7 @@ static bool conv_indirect(const conv_job *j, ts_pool *pool, const float *x, cons
         for (int64_t c = 0; c < j->cg; c++)
             for (int64_t ky = 0; ky < g->k[1]; ky++)
                 for (int64_t kx = 0; kx < g->k[2]; kx++) brow[k++] = xp + c * plane + ky * dy * wp + kx * dx;
-        ok = cpu_gemm_indirect(pool, j->mg, nw, K, w, brow, yw, nw, epi) == TS_OK;
+        ok = cpu_gemm_indirect(pool, false, j->mg, nw, K, w, K, brow, yw, nw, epi) == TS_OK;
     }
     if (ok) ts_parallel_for(pool, j->mg, grain, ind_compact_channels, &cj);
     ts_free(brow);
@@ -466,7 +466,7 @@ static void conv_one(const conv_job *j, ts_pool *pool, int64_t b, int64_t grp) {
         const float **brow = nr && j->pix % nr == 0 ? ts_malloc(sizeof(float *) * (size_t)j->kg) : NULL;
         if (brow) {
             for (int64_t k = 0; k < j->kg; k++) brow[k] = x + k * isz;
-            ts_status st = cpu_gemm_indirect(pool, j->mg, j->pix, j->kg, w, brow, y, j->pix, &epi);
+            ts_status st = cpu_gemm_indirect(pool, false, j->mg, j->pix, j->kg, w, j->kg, brow, y, j->pix, &epi);
             ts_free(brow);
             if (st == TS_OK) return;
         }
@@ -527,9 +527,41 @@ typedef struct col2im_job {
     cpu_act act;
 } col2im_job;
 
+/* Whether every output cell gets exactly one kernel tap: stride equals
+ * kernel, no dilation, no padding (the usual 2x upsampling). */
+static bool col2im_disjoint(const cpu_conv_geom *g) {
+    for (int a = 0; a < 3; a++)
+        if (g->s[a] != g->k[a] || g->d[a] != 1 || g->pb[a] != 0 || g->out[a] != g->in[a] * g->s[a]) return false;
+    return true;
+}
+
+/* The disjoint case: each column value lands in its own output cell. */
+static void col2im_disjoint_channel(const col2im_job *j, int64_t m) {
+    const cpu_conv_geom *g = j->g;
+    int64_t ksz = g->k[0] * g->k[1] * g->k[2], ipix = g->in[0] * g->in[1] * g->in[2];
+    int64_t opix = g->out[0] * g->out[1] * g->out[2];
+    float *yp = j->y + m * opix;
+    float b = j->bias ? j->bias[m] : 0.0f;
+    for (int64_t kk = 0; kk < ksz; kk++) {
+        int64_t kx = kk % g->k[2], ky = (kk / g->k[2]) % g->k[1], kz = kk / (g->k[2] * g->k[1]);
+        const float *cr = j->col + (m * ksz + kk) * ipix;
+        for (int64_t iz = 0; iz < g->in[0]; iz++)
+            for (int64_t iy = 0; iy < g->in[1]; iy++) {
+                const float *c = cr + (iz * g->in[1] + iy) * g->in[2];
+                float *yr = yp + ((iz * g->s[0] + kz) * g->out[1] + iy * g->s[1] + ky) * g->out[2] + kx;
+                for (int64_t ix = 0; ix < g->in[2]; ix++) yr[ix * g->s[2]] = c[ix] + b;
+            }
+    }
+    cpu_act_apply(&j->act, yp, opix);
+}
+
 static void col2im_channels(void *arg, int64_t m0, int64_t m1) {
     const col2im_job *j = arg;
     const cpu_conv_geom *g = j->g;
+    if (col2im_disjoint(g)) {
+        for (int64_t m = m0; m < m1; m++) col2im_disjoint_channel(j, m);
+        return;
+    }
     int64_t ksz = g->k[0] * g->k[1] * g->k[2], ipix = g->in[0] * g->in[1] * g->in[2];
     int64_t opix = g->out[0] * g->out[1] * g->out[2];
     for (int64_t m = m0; m < m1; m++) {
@@ -557,6 +589,12 @@ static void col2im_channels(void *arg, int64_t m0, int64_t m1) {
     }
 }
 
+/* Row pointers of a dense [rows, n] matrix, for the indirect GEMM. */
+static const float *const *brow_fill(const float **brow, const float *x, int64_t rows, int64_t n) {
+    for (int64_t r = 0; r < rows; r++) brow[r] = x + r * n;
+    return brow;
+}
+
 CPU_KERNEL_DECL(cpu_run_conv_transpose) {
     (void)n_out;
     const ts_tensor *x = in[0], *w = in[1], *b = n_in > 2 ? in[2] : NULL;
@@ -572,18 +610,24 @@ CPU_KERNEL_DECL(cpu_run_conv_transpose) {
     int64_t cg = g.C / g.group, mg = g.M / g.group;
     int64_t ksz = g.k[0] * g.k[1] * g.k[2], ipix = g.in[0] * g.in[1] * g.in[2];
     int64_t opix = g.out[0] * g.out[1] * g.out[2];
-    float *col = ts_aligned_alloc(64, sizeof(float) * (size_t)(mg * ksz * TS_MAX(ipix, 1)));
+    float *col = cpu_scratch(CPU_SCRATCH_CONV_OUT, sizeof(float) * (size_t)(mg * ksz * TS_MAX(ipix, 1)));
     if (!col) return ts_error(TS_ERR_NOMEM, "node '%s' (%s): no memory for columns", n->name, n->op_type);
     const float *xd = x->data, *wd = w->data;
+    int64_t nr = cpu_gemm_indirect_nr();
+    const float **brow = nr && ipix % nr == 0 ? ts_malloc(sizeof(float *) * (size_t)cg) : NULL;
     for (int64_t bi = 0; bi < g.N; bi++)
         for (int64_t grp = 0; grp < g.group; grp++) {
-            /* W_g is [cg, mg*ksz]; columns = W_g^T * X_g */
-            cpu_sgemm_ex(ctx->pool, true, false, mg * ksz, ipix, cg, 1.0f, wd + grp * cg * mg * ksz,
-                         mg * ksz, xd + (bi * g.C + grp * cg) * ipix, ipix, 0.0f, col, ipix, NULL);
+            /* W_g is [cg, mg*ksz]; columns = W_g^T * X_g, reading X_g's rows in
+             * place when they fill whole vector panels */
+            const float *wg = wd + grp * cg * mg * ksz, *xg = xd + (bi * g.C + grp * cg) * ipix;
+            if (!brow || cpu_gemm_indirect(ctx->pool, true, mg * ksz, ipix, cg, wg, mg * ksz, brow_fill(brow, xg, cg, ipix),
+                                           col, ipix, NULL) != TS_OK)
+                cpu_sgemm_ex(ctx->pool, true, false, mg * ksz, ipix, cg, 1.0f, wg, mg * ksz, xg, ipix, 0.0f, col,
+                             ipix, NULL);
             col2im_job j = {&g, col, (float *)out[0]->data + (bi * g.M + grp * mg) * opix,
                             b ? (const float *)b->data + grp * mg : NULL, act};
             ts_parallel_for(ctx->pool, mg, 1, col2im_channels, &j);
         }
-    ts_aligned_free(col);
+    ts_free(brow);
     return TS_OK;
 }

@@ -128,12 +128,13 @@ void cpu_gemm_run(ts_pool *pool, bool trans_a, int64_t M, int64_t N, int64_t K, 
                   const float *A, int64_t lda, const cpu_gemm_b *b, float beta, float *C,
                   int64_t ldc, const cpu_epilogue *epi);
 
-/* Indirect GEMM: C[M, N] = A[M, K] * B with the epilogue, where row k of B
- * is the N floats at brow[k] (no packing). Needs AVX-512 and N a multiple
- * of cpu_gemm_indirect_nr() (0 when unavailable); C has ldc >= N. */
+/* Indirect GEMM: C[M, N] = op(A)[M, K] * B with the epilogue, where row k
+ * of B is the N floats at brow[k] (no packing). Needs AVX-512 and N a
+ * multiple of cpu_gemm_indirect_nr() (0 when unavailable); ldc >= N. */
 int       cpu_gemm_indirect_nr(void);
-ts_status cpu_gemm_indirect(ts_pool *pool, int64_t M, int64_t N, int64_t K, const float *A,
-                            const float *const *brow, float *C, int64_t ldc, const cpu_epilogue *epi);
+ts_status cpu_gemm_indirect(ts_pool *pool, bool trans_a, int64_t M, int64_t N, int64_t K, const float *A,
+                            int64_t lda, const float *const *brow, float *C, int64_t ldc,
+                            const cpu_epilogue *epi);
 
 /* Per-thread reusable buffers (64-byte aligned, contents undefined, NULL
  * on allocation failure), one per slot so nested users do not collide. */

@@ -671,13 +671,14 @@ static void ind_tiles_range(void *arg, int64_t t0, int64_t t1) {
 
 int cpu_gemm_indirect_nr(void) { return cpu_active_isa() == CPU_AVX512 ? A5_NR : 0; }
 
-ts_status cpu_gemm_indirect(ts_pool *pool, int64_t M, int64_t N, int64_t K, const float *A,
-                            const float *const *brow, float *C, int64_t ldc, const cpu_epilogue *epi) {
+ts_status cpu_gemm_indirect(ts_pool *pool, bool trans_a, int64_t M, int64_t N, int64_t K, const float *A,
+                            int64_t lda, const float *const *brow, float *C, int64_t ldc,
+                            const cpu_epilogue *epi) {
     if (cpu_gemm_indirect_nr() == 0 || N % A5_NR)
         return ts_error(TS_ERR_INTERNAL, "indirect GEMM needs AVX-512 and N a multiple of %d", A5_NR);
     static const cpu_epilogue none = {0};
-    ind_job ij = {.g = {.isa = {A5_MR, A5_NR, kern_avx512}, .M = M, .N = N, .K = K, .alpha = 1.0f,
-                        .A = A, .lda = K, .ldc = ldc, .C = C, .epi = epi ? epi : &none},
+    ind_job ij = {.g = {.isa = {A5_MR, A5_NR, kern_avx512}, .ta = trans_a, .M = M, .N = N, .K = K,
+                        .alpha = 1.0f, .A = A, .lda = lda, .ldc = ldc, .C = C, .epi = epi ? epi : &none},
                   .brow = brow};
     gemm_job *j = &ij.g;
     j->Mp = (M + A5_MR - 1) / A5_MR * A5_MR;
