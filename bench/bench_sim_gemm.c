@@ -231,13 +231,19 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < na; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; A[i] = (int8_t)x; }
     for (size_t i = 0; i < nb; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; B[i] = (int8_t)x; }
 
-    sim_machine *m = NULL;
+    /* best of reps, like the host GEMM: a fresh machine each time */
     sim_result r;
-    if (sim_new(&chip, prog, &m) || sim_hbm_write(m, a_addr, A, na) || sim_hbm_write(m, b_addr, B, nb))
-        return bench_fail("simulator");
-    if (sim_run(m, &r)) return bench_fail("simulation");
-    if (sim_hbm_read(m, c_addr, Cs, nc * 4)) return bench_fail("result");
-    sim_free(m);
+    double best_sim = 1e30;
+    for (int rep = 0; rep < o.reps; rep++) {
+        sim_machine *m = NULL;
+        if (sim_new(&chip, prog, &m) || sim_hbm_write(m, a_addr, A, na) || sim_hbm_write(m, b_addr, B, nb))
+            return bench_fail("simulator");
+        if (sim_run(m, &r)) return bench_fail("simulation");
+        if (sim_hbm_read(m, c_addr, Cs, nc * 4)) return bench_fail("result");
+        sim_free(m);
+        if (r.host_seconds < best_sim) best_sim = r.host_seconds;
+    }
+    r.host_seconds = best_sim;
 
     const char *path = host_best_path();
     double t_host = host_gemm_run(path, A, B, o.M, o.N, o.K, Ch, o.reps);
@@ -250,8 +256,8 @@ int main(int argc, char **argv) {
            (long long)r.instructions);
     printf("  simulated: %llu cycles, %.3f ms at %.3f GHz, MAC utilization %.1f%%, %.1f TOPS\n",
            (unsigned long long)r.cycles, r.seconds * 1e3, chip.clock_ghz, 100 * r.mac_util, r.achieved_tops);
-    printf("  simulator         %8.3f s  %8.2f GMAC/s (simulated INT8 MACs per host second, 1 thread)\n",
-           r.host_seconds, sim_rate / 1e9);
+    printf("  simulator         %8.3f s  %8.2f GMAC/s (simulated INT8 MACs per host second, 1 thread, best of %d)\n",
+           r.host_seconds, sim_rate / 1e9, o.reps);
     printf("  host INT8 GEMM    %8.3f s  %8.2f GMAC/s (%s, 1 thread, best of %d)\n", t_host, host_rate / 1e9, path,
            o.reps);
     printf("  ratio             %8.1f%%  (goal >= 50%%)%s\n", 100 * sim_rate / host_rate,

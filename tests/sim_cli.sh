@@ -33,7 +33,10 @@ ev = d["traceEvents"]
 threads = {(e["pid"], e["tid"]) for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
 procs = {e["pid"] for e in ev if e["ph"] == "M" and e["name"] == "process_name"}
 xs = [e for e in ev if e["ph"] == "X"]
-assert procs == {0, 1, 2, 3}, procs
+assert procs == {0, 1, 2, 3, 4}, procs      # 4 cores and the HBM counter track
+bw = [e for e in ev if e["ph"] == "C"]
+assert bw and all(e["pid"] == 4 and e["args"]["GB/s"] <= 512.0 + 1e-6 for e in bw), bw[:3]
+assert max(e["args"]["transfers"] for e in bw) >= 2  # the four cores' loads overlap
 assert threads == {(p, t) for p in range(4) for t in range(4)}, threads
 assert len(xs) == 4 * 8, len(xs)            # 8 instructions per core besides END
 assert all(e["dur"] >= 0 and e["ts"] >= 0 and "inst" in e["args"] for e in xs)

@@ -776,6 +776,10 @@ typedef struct rref {
 
 static double rr_coord(const rref *r, double x, double sc, double lin, double lout, double rs, double re) {
     if (!strcmp(r->ctm, "half_pixel")) return (x + 0.5) / sc - 0.5;
+    if (!strcmp(r->ctm, "half_pixel_symmetric")) {
+        double adj = floor(lout) / lout, center = lin / 2;
+        return center * (1 - adj) + (x + 0.5) / sc - 0.5;
+    }
     if (!strcmp(r->ctm, "pytorch_half_pixel")) return lout != 1 ? (x + 0.5) / sc - 0.5 : 0;
     if (!strcmp(r->ctm, "align_corners")) return lout == 1 ? 0 : x * (lin - 1) / (lout - 1);
     if (!strcmp(r->ctm, "asymmetric")) return x / sc;
@@ -916,11 +920,11 @@ static void check_resize(const rref *r, int rank, const int64_t *in, const doubl
 TEST(resize_modes_and_coordinate_transforms) {
     static const char *modes[] = {"nearest", "linear", "cubic"};
     static const char *ctms[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
-                                 "tf_half_pixel_for_nn", "tf_crop_and_resize"};
+                                 "tf_half_pixel_for_nn", "tf_crop_and_resize", "half_pixel_symmetric"};
     static const char *nms[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
     static const double sc_opts[] = {0.5, 0.6, 0.75, 1.0, 1.5, 2.0, 3.0};
     for (int mi = 0; mi < 3; mi++)
-        for (int ci = 0; ci < 6; ci++) {
+        for (int ci = 0; ci < 7; ci++) {
             if (mi == 0 && ci == 4) continue;
             for (int rep = 0; rep < 2; rep++) {
                 rref r = {modes[mi], ctms[ci], nms[th_rand_int(0, 3)], th_rand_int(0, 1) ? -0.75 : -0.5,
@@ -952,6 +956,47 @@ TEST(resize_modes_and_coordinate_transforms) {
         rref r = {"nearest", "tf_half_pixel_for_nn", nms[i], -0.75, false, 0, false};
         check_resize(&r, 4, (int64_t[]){1, 2, 5, 6}, (double[]){1, 1, 0.6, 1.5}, false, NULL);
     }
+}
+
+/* Runs Resize on x with the given inputs/attributes; returns the output. */
+static ts_tensor *resize_with(const ts_tensor *x, const ts_tensor *scales, const ts_tensor *sizes,
+                              const int64_t *axes, int naxes, const char *policy) {
+    tcase t;
+    tc_init(&t, "Resize", (const ts_tensor *[]){x, NULL, scales, sizes}, sizes ? 4 : 3, 1);
+    t.opset = 18;
+    CHECK(ir_node_set_string(t.n, "mode", "linear") == TS_OK);
+    if (axes) set_ints(t.n, "axes", naxes, axes);
+    if (policy) CHECK(ir_node_set_string(t.n, "keep_aspect_ratio_policy", policy) == TS_OK);
+    ts_status st = tc_run(&t);
+    CHECK_MSG(st == TS_OK, "%s", ts_last_error());
+    ts_tensor *y = st ? NULL : ts_tensor_clone(t.out[0]);
+    tc_free(&t);
+    return y;
+}
+
+TEST(resize_axes_and_aspect_ratio_policy) {
+    ts_tensor *x = rand_t(TS_F32, 4, (int64_t[]){1, 2, 4, 6}, -1, 1);
+    /* axes: partial scales equal full scales with 1 on the other axes */
+    ts_tensor *full = vec_t(TS_F32, 4, (double[]){1, 1, 2, 1.5}), *part = vec_t(TS_F32, 2, (double[]){2, 1.5});
+    ts_tensor *a = resize_with(x, full, NULL, NULL, 0, NULL);
+    ts_tensor *b = resize_with(x, part, NULL, (int64_t[]){-2, 3}, 2, NULL);
+    CHECK(a && b && ts_tensor_numel(a) == 2 * 8 * 9 && ts_tensor_numel(b) == ts_tensor_numel(a));
+    for (int64_t i = 0; a && b && i < ts_tensor_numel(a); i++)
+        CHECK(((float *)a->data)[i] == ((float *)b->data)[i]);
+    ts_tensor_free(b);
+    /* not_larger: sizes [8, 20] on [4, 6] keep the scale 2 -> [8, 12], same as scales */
+    ts_tensor *sz = vec_t(TS_I64, 2, (double[]){8, 20});
+    ts_tensor *full2 = vec_t(TS_F32, 4, (double[]){1, 1, 2, 2});
+    ts_tensor *c = resize_with(x, NULL, sz, (int64_t[]){2, 3}, 2, "not_larger");
+    ts_tensor *d = resize_with(x, full2, NULL, NULL, 0, NULL);
+    CHECK(c && d && c->dims[2] == 8 && c->dims[3] == 12);
+    for (int64_t i = 0; c && d && i < ts_tensor_numel(d); i++)
+        CHECK_NEAR(((float *)c->data)[i], ((float *)d->data)[i], 1e-6);
+    /* not_smaller: scale 20/6 -> [round(13.33), 20] = [13, 20] */
+    ts_tensor *e = resize_with(x, NULL, sz, (int64_t[]){2, 3}, 2, "not_smaller");
+    CHECK(e && e->dims[2] == 13 && e->dims[3] == 20);
+    ts_tensor_free(a); ts_tensor_free(c); ts_tensor_free(d); ts_tensor_free(e);
+    ts_tensor_free(full); ts_tensor_free(part); ts_tensor_free(sz); ts_tensor_free(full2); ts_tensor_free(x);
 }
 
 TEST(upsample_and_resize10) {

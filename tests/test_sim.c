@@ -152,6 +152,20 @@ TEST(vector_formula) {
     CHECK(cycles_of(&c, ex, 1, 1) == (uint64_t)(groups * 1 + 4));
     placed dv[] = {{0, vec(ISA_VDIV, rows, cols, ISA_DT_FP32)}};
     CHECK(cycles_of(&c, dv, 1, 1) == (uint64_t)(groups * 3 + 4));
+    placed rd[] = {{0, vec(ISA_VREDUCE, rows, cols, ISA_DT_INT32)}};
+    rd[0].in.f[ISA_F_VEC_func] = ISA_RED_MAX;
+    rd[0].in.f[ISA_F_VEC_dst_stride] = 1;
+    CHECK(cycles_of(&c, rd, 1, 1) == (uint64_t)(groups * 1 + 4));
+    isa_inst rq = mk(ISA_VREQUANT);
+    rq.f[ISA_F_RQ_dtype] = ISA_DT_INT8;
+    rq.f[ISA_F_RQ_src0] = 16384;
+    rq.f[ISA_F_RQ_rows] = (uint64_t)rows;
+    rq.f[ISA_F_RQ_cols] = (uint64_t)cols;
+    rq.f[ISA_F_RQ_dst_stride] = (uint64_t)cols;
+    rq.f[ISA_F_RQ_src0_stride] = (uint64_t)cols;
+    rq.f[ISA_F_RQ_mult] = 1;
+    placed q[] = {{0, rq}};
+    CHECK(cycles_of(&c, q, 1, 1) == (uint64_t)(groups * 1 + 4));
 }
 
 TEST(dma_formula) {

@@ -322,6 +322,18 @@ CPU_KERNEL_DECL(cpu_run_resize) {
     }
     if (sc)
         for (int i = 0; i < na; i++) scales[axes[i]] = ts_tensor_get(sc, i);
+    const char *policy = ir_attr_string(n, "keep_aspect_ratio_policy", "stretch");
+    if (!sc && strcmp(policy, "stretch")) {
+        /* sizes with a kept aspect ratio: one scale for every resized axis */
+        const ts_tensor *sz = n_in > 3 ? in[3] : NULL;
+        bool larger = !strcmp(policy, "not_smaller");
+        double k = larger ? 0 : INFINITY;
+        for (int i = 0; sz && i < na; i++) {
+            double v = x->dims[axes[i]] ? ts_tensor_get(sz, i) / (double)x->dims[axes[i]] : 1.0;
+            k = larger ? fmax(k, v) : fmin(k, v);
+        }
+        for (int i = 0; sz && i < na; i++) scales[axes[i]] = k;
+    }
     if (o.ctm == CT_TF_CROP && roi_t && ts_tensor_numel(roi_t) == 2 * na)
         for (int i = 0; i < na; i++) {
             roi[axes[i]] = ts_tensor_get(roi_t, i);

@@ -59,17 +59,6 @@ static ts_status cpu_fold_eval(void *ctx, const ir_node *n, int opset, const ts_
     return cpu_eval_node(&c, n, in, n_in, out, n_out);
 }
 
-static ts_status cpu_check_dump_name(const char *name) {
-    if (!name || !strcmp(name, "all")) return TS_OK;
-    if (ir_pass_find(name)) return TS_OK;
-    char list[512] = "";
-    for (const ir_pass *p = ir_default_passes(); p && p->name; p++) {
-        strncat(list, " ", sizeof list - strlen(list) - 1);
-        strncat(list, p->name, sizeof list - strlen(list) - 1);
-    }
-    return ts_error(TS_ERR_INVALID, "--dump-ir=%s: no such pass (passes: all%s)", name, list);
-}
-
 static void cpu_program_free(rt_device *d, rt_program *p) {
     (void)d;
     if (!p) return;
@@ -83,8 +72,8 @@ static void cpu_program_free(rt_device *d, rt_program *p) {
 static ts_status cpu_prepare(rt_device *d, ir_graph *g, const rt_prepare_options *opt,
                              rt_program **out) {
     *out = NULL;
-    ts_status st = cpu_check_dump_name(opt ? opt->dump_ir : NULL);
-    if (!st) st = ir_resolve_ops(g);
+    /* ir_run_passes validates the --dump-ir name (incl. "import" and "all") */
+    ts_status st = ir_resolve_ops(g);
     if (!st) {
         ir_set_const_evaluator(cpu_fold_eval, NULL);
         st = ir_run_passes(g, ir_default_passes(), opt ? opt->dump_ir : NULL,

@@ -188,12 +188,27 @@ static bool sim_in_data_phase(const sim_engine *g, double now) {
     return g->state == SIM_DMA && now >= g->fixed_end;
 }
 
+/* For the trace: the bandwidth in use, when it changes. */
+static ts_status sim_record_bw(sim_machine *m, double t, int active, double rate) {
+    if (!m->tracing || (m->n_bw && m->bw[m->n_bw - 1].transfers == active)) return TS_OK;
+    if (m->n_bw == m->cap_bw) {
+        int64_t cap = m->cap_bw ? m->cap_bw * 2 : 1024;
+        sim_bw_sample *b = ts_realloc(m->bw, sizeof *b * (size_t)cap);
+        if (!b) return TS_ERR_NOMEM;
+        m->bw = b;
+        m->cap_bw = cap;
+    }
+    m->bw[m->n_bw++] = (sim_bw_sample){t, active, rate * active};
+    return TS_OK;
+}
+
 /* Bytes per cycle each transfer in its data phase gets now: a fair share of
  * the memory bandwidth, capped by the SRAM port. */
-static double sim_dma_rate(sim_run_ctx *x) {
+static ts_status sim_dma_rate(sim_run_ctx *x, double *rate) {
     int active = 0;
     FOR_ENGINES(x->m, c, e) active += sim_in_data_phase(&x->m->eng[c][e], x->now);
-    return active ? fmin(x->bw / active, x->cap) : 0;
+    *rate = active ? fmin(x->bw / active, x->cap) : 0;
+    return sim_record_bw(x->m, x->now, active, *rate);
 }
 
 /* The time of the next event: an instruction's end, a DMA's setup end or
@@ -301,7 +316,9 @@ ts_status sim_run(sim_machine *m, sim_result *out) {
         ts_status st = sim_start_ready(&x, &all_done);
         if (st) return st;
         if (all_done) break;
-        double rate = sim_dma_rate(&x);
+        double rate;
+        st = sim_dma_rate(&x, &rate);
+        if (st) return st;
         double t = sim_next_event(&x, rate);
         if (t == INFINITY) return sim_deadlock(&x);
         st = sim_advance(&x, t, rate);

@@ -125,6 +125,7 @@ void sim_free(sim_machine *m) {
     ts_free(m->acc);
     ts_free(m->barrier_arrived);
     ts_free(m->slices);
+    ts_free(m->bw);
     ts_free(m);
 }
 

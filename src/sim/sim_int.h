@@ -14,6 +14,13 @@ typedef struct sim_slice {
     int    core, engine, index;
 } sim_slice;
 
+/* A change in the number of transfers sharing the memory bandwidth. */
+typedef struct sim_bw_sample {
+    double t;
+    int    transfers;
+    double bytes_per_cycle;  /* all transfers together */
+} sim_bw_sample;
+
 typedef enum sim_eng_state {
     SIM_IDLE,     /* ready to start its next instruction when tokens allow */
     SIM_BUSY,     /* fixed-latency instruction in flight until `end` */
@@ -57,6 +64,8 @@ struct sim_machine {
     bool               ran, tracing;
     sim_slice         *slices;
     int64_t            n_slices, cap_slices;
+    sim_bw_sample     *bw;       /* memory bandwidth in use over time (trace) */
+    int64_t            n_bw, cap_bw;
 };
 
 /* timing.c: the documented latency of a fixed-latency instruction (not

@@ -51,6 +51,24 @@ static void sim_trace_slice(const sim_machine *m, ts_json *j, const sim_slice *s
     ts_json_end_obj(j);
 }
 
+/* The memory bandwidth in use, as a counter track of its own process. */
+static void sim_trace_bw(const sim_machine *m, ts_json *j, double us_per_cycle) {
+    sim_trace_meta(j, "process_name", m->cores, 0, m->host_window ? "host link" : "HBM");
+    for (int64_t i = 0; i < m->n_bw; i++) {
+        const sim_bw_sample *b = &m->bw[i];
+        ts_json_begin_obj(j);
+        ts_json_key(j, "name"); ts_json_str(j, "bandwidth");
+        ts_json_key(j, "ph"); ts_json_str(j, "C");
+        ts_json_key(j, "pid"); ts_json_int(j, m->cores);
+        ts_json_key(j, "ts"); ts_json_num(j, b->t * us_per_cycle);
+        ts_json_key(j, "args"); ts_json_begin_obj(j);
+        ts_json_key(j, "GB/s"); ts_json_num(j, b->bytes_per_cycle * m->chip.clock_ghz);
+        ts_json_key(j, "transfers"); ts_json_int(j, b->transfers);
+        ts_json_end_obj(j);
+        ts_json_end_obj(j);
+    }
+}
+
 static void sim_trace_stream(const sim_machine *m, FILE *f) {
     ts_json j;
     ts_json_init(&j, f, false);
@@ -67,6 +85,7 @@ static void sim_trace_stream(const sim_machine *m, FILE *f) {
         sim_trace_slice(m, &j, &m->slices[i], us_per_cycle);
         fputc('\n', f);  /* one event per line keeps big traces diffable */
     }
+    sim_trace_bw(m, &j, us_per_cycle);
     ts_json_end_arr(&j);
     ts_json_end_obj(&j);
     fputc('\n', f);
