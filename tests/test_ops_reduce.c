@@ -768,6 +768,65 @@ TEST(det_and_mvn) {
     ts_tensor_free(x);
 }
 
+/* ---- Unique ------------------------------------------------------------------- */
+
+/* Reference: items compared slice by slice, groups found by a quadratic scan
+ * in first-occurrence order, then (sorted=1) ordered by value. */
+TEST(unique_flat_and_axis) {
+    for (int variant = 0; variant < 6; variant++) {
+        int axis = variant < 2 ? -1 : variant < 4 ? 0 : 1;   /* -1: no axis attribute */
+        bool sorted = variant % 2 == 0;
+        ts_tensor *x = oh_rand(TS_I32, 2, (int64_t[]){6, 3}, 0, 2);   /* values 0..1: many repeats */
+        ir_graph *g;
+        ir_node *n = oh_node(&g, "Unique", 1, 4);
+        if (axis >= 0) ir_node_set_int(n, "axis", axis);
+        ir_node_set_int(n, "sorted", sorted);
+        const ts_tensor *in[1] = {x};
+        ts_tensor *out[4];
+        CHECK(oh_run(n, 11, in, 1, out, 4) == TS_OK);
+        int K = axis < 0 ? 18 : axis == 0 ? 6 : 3, L = axis < 0 ? 1 : axis == 0 ? 3 : 6;
+        const int32_t *xv = x->data;
+        #define ITEM(k, j) (axis < 0 ? xv[k] : axis == 0 ? xv[(k) * 3 + (j)] : xv[(j) * 3 + (k)])
+        int first[18], count[18], inv[18], U = 0;
+        for (int k = 0; k < K; k++) {
+            int gi = -1;
+            for (int u = 0; u < U && gi < 0; u++) {
+                bool eq = true;
+                for (int j = 0; j < L; j++) eq &= ITEM(k, j) == ITEM(first[u], j);
+                if (eq) gi = u;
+            }
+            if (gi < 0) { gi = U; first[U] = k; count[U++] = 0; }
+            count[gi]++;
+            inv[k] = gi;
+        }
+        int rank[18];   /* position of group u in the output */
+        for (int u = 0; u < U; u++) {
+            rank[u] = 0;
+            for (int v = 0; v < U && sorted; v++) {
+                int c = 0;
+                for (int j = 0; j < L && !c; j++) c = (ITEM(first[v], j) > ITEM(first[u], j)) - (ITEM(first[v], j) < ITEM(first[u], j));
+                rank[u] += c < 0;
+            }
+            if (!sorted) rank[u] = u;
+        }
+        CHECK_MSG(out[3] && out[3]->dims[0] == U, "variant %d: %lld groups, want %d", variant,
+                  out[3] ? (long long)out[3]->dims[0] : -1LL, U);
+        for (int u = 0; out[3] && out[3]->dims[0] == U && u < U; u++) {
+            CHECK(((int64_t *)out[1]->data)[rank[u]] == first[u]);
+            CHECK(((int64_t *)out[3]->data)[rank[u]] == count[u]);
+            for (int j = 0; j < L; j++) {
+                int64_t at = axis < 0 ? rank[u] : axis == 0 ? rank[u] * 3 + j : j * U + rank[u];
+                CHECK(((int32_t *)out[0]->data)[at] == ITEM(first[u], j));
+            }
+        }
+        for (int k = 0; out[3] && out[3]->dims[0] == U && k < K; k++) CHECK(((int64_t *)out[2]->data)[k] == rank[inv[k]]);
+        #undef ITEM
+        oh_free(out, 4);
+        ir_graph_free(g);
+        ts_tensor_free(x);
+    }
+}
+
 TEST(einsum_bad_equations) {
     const char *bad[] = {"ij,jk->ik,", "ij", "ij,jk->iz", "i1,jk", "ij,jk->ii", "i..j,jk", "ij,jk->abcdefgh...",
                          "ij,jk->ik->i", "a...b...,jk", ""};
