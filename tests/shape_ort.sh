@@ -25,7 +25,7 @@ if ! /usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null; then
   echo "0 passed, 0 failed, 1 skipped"; exit 0
 fi
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-/usr/bin/python3 tools/make_shape_models.py "$work/models" ${SEED:-} ${CASES:-88} ||
+/usr/bin/python3 tools/make_shape_models.py "$work/models" ${SEED:-} ${CASES:-96} ||
   { echo "0 passed, 1 failed"; exit 1; }
 pass=0; fail=0
 for dir in "$work"/models/*; do

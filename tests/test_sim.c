@@ -391,6 +391,40 @@ TEST(allocation_failures_clean_up) {
     isa_program_free(prog);
 }
 
+TEST(reset_runs_again_on_new_inputs) {
+    arch_chip c = test_chip();
+    sim_gemm_spec spec = {.M = 20, .N = 24, .K = 40, .a_addr = 0, .b_addr = 4096, .c_addr = 8192, .out_int32 = true};
+    isa_program *p = NULL;
+    sim_machine *m = NULL;
+    CHECK(sim_build_gemm_program(&c, &spec, &p, NULL) == TS_OK);
+    CHECK(sim_new(&c, p, &m) == TS_OK);
+    int8_t A[20 * 40], B[40 * 24];
+    int32_t C[20 * 24];
+    uint64_t cycles[2] = {0, 0};
+    for (int run = 0; run < 2 && m; run++) {
+        for (int i = 0; i < 800; i++) A[i] = (int8_t)th_rand_int(-128, 127);
+        for (int i = 0; i < 960; i++) B[i] = (int8_t)th_rand_int(-128, 127);
+        sim_result r;
+        CHECK(sim_hbm_write(m, 0, A, sizeof A) == TS_OK && sim_hbm_write(m, 4096, B, sizeof B) == TS_OK);
+        CHECK(sim_run(m, &r) == TS_OK);
+        CHECK(sim_run(m, &r) == TS_ERR_INVALID);  /* once per reset */
+        cycles[run] = r.cycles;
+        CHECK(sim_hbm_read(m, 8192, C, sizeof C) == TS_OK);
+        int bad = 0;
+        for (int i = 0; i < 20; i++)
+            for (int j = 0; j < 24; j++) {
+                int32_t s = 0;
+                for (int k = 0; k < 40; k++) s += A[i * 40 + k] * B[k * 24 + j];
+                bad += C[i * 24 + j] != s;
+            }
+        CHECK(bad == 0);
+        sim_reset(m);
+    }
+    CHECK(cycles[0] == cycles[1] && cycles[0] > 0);
+    sim_free(m);
+    isa_program_free(p);
+}
+
 TEST(memory_api_ranges) {
     arch_chip c = test_chip();
     isa_program *prog = isa_program_new(1);

@@ -2,7 +2,7 @@
 """Builds random single-op cases of Tessera's data-movement ops (Reshape,
 Transpose, Slice, Pad, Split, Concat, Gather*, Scatter*, Expand, Tile,
 Squeeze/Unsqueeze, Flatten, Shape, ConstantOfShape, Range, Compress,
-ReverseSequence), independently of Tessera, to compare its CPU device with
+ReverseSequence, Unique, EyeLike), independently of Tessera, to compare its CPU device with
 onnxruntime (tests/shape_ort.sh). Each case is one node with fresh random
 shapes, data, attributes and index/shape inputs (as initializers); the cases
 are grouped into one model per opset (9, 11, 13, 18, 19) so that each model
@@ -264,9 +264,27 @@ def reverse_sequence(r, d, x):
     return "ReverseSequence", 10, dict(batch_axis=ba, time_axis=1 - ba), [rdata(d), lens], [], 1
 
 
+def unique(r, d, x):
+    x = rng.integers(0, 3, d).astype([np.float32, np.int64, np.int8][int(rng.integers(3))])
+    attrs = dict(sorted=int(rng.integers(2)))
+    if rng.random() < 0.5 and r > 0:
+        attrs["axis"] = neg(int(rng.integers(r)), r)
+    return "Unique", 11, attrs, [x], [], 4
+
+
+def eye_like(r, d, x):
+    d = rshape(2, 0, 5)
+    attrs = dict(k=int(rng.integers(-5, 6)))
+    if rng.random() < 0.5:
+        attrs["dtype"] = [TensorProto.FLOAT, TensorProto.INT64, TensorProto.DOUBLE][int(rng.integers(3))]
+    # onnxruntime's EyeLike takes float, double, int32, int64 inputs
+    x = rdata(d, [np.float32, np.float64, np.int32, np.int64][int(rng.integers(4))])
+    return "EyeLike", 9, attrs, [x], [], 1
+
+
 BUILDERS = [transpose, slice_, slice9, pad, split, concat, gather, gather_elements, gather_nd,
             scatter_nd, scatter_elements, expand, tile, reshape, squeeze, unsqueeze, flatten,
-            shape, constant_of_shape, range_, compress, reverse_sequence]
+            shape, constant_of_shape, range_, compress, reverse_sequence, unique, eye_like]
 
 
 def case(i):
@@ -286,7 +304,7 @@ def main():
     global rng
     out = sys.argv[1]
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else int.from_bytes(os.urandom(4), "little")
-    count = int(sys.argv[3]) if len(sys.argv) > 3 else 88
+    count = int(sys.argv[3]) if len(sys.argv) > 3 else 96
     print(f"make_shape_models: seed {seed}")
     rng = np.random.default_rng(seed)
     groups = {}   # (opset, part) -> model; `tessera run` takes at most 64 inputs

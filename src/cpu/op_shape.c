@@ -360,5 +360,7 @@ const cpu_kernel cpu_kernels_shape[] = {
     {"Range", run_range},
     {"Compress", shp_compress},
     {"ReverseSequence", shp_reverse_sequence},
+    {"Unique", shp_unique},
+    {"EyeLike", shp_eye_like},
     {NULL, NULL},
 };

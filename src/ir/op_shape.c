@@ -1,7 +1,8 @@
 /*
  * Shape and type inference of the data-movement ops: Reshape Flatten
  * Squeeze Unsqueeze Transpose Concat Split Slice Gather* Scatter* Expand Tile
- * Pad Shape Size ConstantOfShape Constant Range Compress ReverseSequence.
+ * Pad Shape Size ConstantOfShape Constant Range Compress ReverseSequence
+ * Unique EyeLike.
  *
  * Ops whose output shape depends on an input's value (Reshape's shape,
  * Slice's starts...) return IR_NEED_VALUE when that input has no data; the
@@ -521,6 +522,46 @@ static ts_status infer_reverse_sequence(ir_infer_ctx *c) {
     return TS_OK;
 }
 
+/* ---- Unique, EyeLike ---------------------------------------------------------- */
+
+/* Unique's axis, or -1 to flatten. */
+static ts_status unique_params(const ir_node *n, const ts_tensor *x, int *axis) {
+    const ir_attr *a = ir_attr_find(n, "axis");
+    *axis = -1;
+    return a ? ir_norm_axis(n, a->i, x->rank, axis) : TS_OK;
+}
+
+static ts_status infer_unique(ir_infer_ctx *c) {
+    const ts_tensor *x = c->in[0];
+    int axis;
+    ts_status s = unique_params(c->node, x, &axis);
+    if (s) return s;
+    ir_unique u;
+    if ((s = ir_shape_unique(c->node, x, axis, ir_attr_int(c->node, "sorted", 1) != 0, &u)))
+        return s;
+    int64_t d[TS_MAX_RANK];
+    memcpy(d, x->dims, sizeof d);
+    if (axis >= 0) d[axis] = u.n_unique;
+    else d[0] = u.n_unique;
+    ir_set_out(c->out[0], x->dtype, axis >= 0 ? x->rank : 1, d);
+    if (c->n_out > 1) ir_set_out(c->out[1], TS_I64, 1, &u.n_unique);
+    if (c->n_out > 2) ir_set_out(c->out[2], TS_I64, 1, &u.n_slices);
+    if (c->n_out > 3) ir_set_out(c->out[3], TS_I64, 1, &u.n_unique);
+    ir_shape_unique_free(&u);
+    return TS_OK;
+}
+
+static ts_status infer_eye_like(ir_infer_ctx *c) {
+    const ts_tensor *x = c->in[0];
+    if (x->rank != 2) return BAD(c, "input must be 2-D, got rank %d", x->rank);
+    int64_t dt = ir_attr_int(c->node, "dtype", x->dtype);
+    if (dt <= 0 || dt >= TS_DTYPE_MAX || ts_dtype_size((ts_dtype)dt) == 0)
+        return ts_error(TS_ERR_UNSUPPORTED, NODE_FMT "dtype %lld unsupported", NODE_ARGS(c->node),
+                        (long long)dt);
+    ir_set_out(c->out[0], (ts_dtype)dt, 2, x->dims);
+    return TS_OK;
+}
+
 /* Every op: required inputs present (an ONNX node may leave any input name
  * empty), and element types a memcpy cannot move (strings) rejected. */
 static ts_status infer_checked(ir_infer_ctx *c, ir_infer_fn fn, int required, bool any_type) {
@@ -549,6 +590,7 @@ CHECKED(infer_tile, 2, false) CHECKED(infer_pad, 1, false)
 CHECKED(infer_compress, 2, false) CHECKED(infer_reverse_sequence, 2, false)
 CHECKED(infer_shape, 1, true) CHECKED(infer_size, 1, true)
 CHECKED(infer_constant_of_shape, 1, true) CHECKED(infer_range, 3, true)
+CHECKED(infer_unique, 1, false) CHECKED(infer_eye_like, 1, true)
 
 const ir_opdef ir_ops_shape[] = {
     {"Reshape", 2, 2, 1, 1, infer_reshape_checked},
@@ -575,5 +617,7 @@ const ir_opdef ir_ops_shape[] = {
     {"Range", 3, 3, 1, 1, infer_range_checked},
     {"Compress", 2, 2, 1, 1, infer_compress_checked},
     {"ReverseSequence", 2, 2, 1, 1, infer_reverse_sequence_checked},
+    {"Unique", 1, 1, 1, 4, infer_unique_checked},
+    {"EyeLike", 1, 1, 1, 1, infer_eye_like_checked},
     {NULL, 0, 0, 0, 0, NULL},
 };

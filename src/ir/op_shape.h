@@ -43,4 +43,18 @@ ts_status ir_shape_split(const ir_node *n, int opset, const ts_tensor *const *in
 /* Transpose: the permutation (default reverses the axes), validated. */
 ts_status ir_shape_perm(const ir_node *n, int r, int *perm);
 
+/* Unique: the distinct slices of x along axis (axis -1: the distinct
+ * elements of x flattened), in ascending lexicographic order when sorted,
+ * else in order of first occurrence. first[u] is where unique slice u first
+ * occurs, count[u] how often; inverse[i] is the unique slice that slice i
+ * equals. Arrays from ts_malloc; free with ir_shape_unique_free. Needs x's
+ * data (IR_NEED_VALUE without). */
+typedef struct ir_unique {
+    int64_t n_slices, n_unique;
+    int64_t *first, *count, *inverse;
+} ir_unique;
+ts_status ir_shape_unique(const ir_node *n, const ts_tensor *x, int axis, bool sorted,
+                          ir_unique *u);
+void ir_shape_unique_free(ir_unique *u);
+
 #endif

@@ -185,3 +185,13 @@ ts_status sim_acc_read(const sim_machine *m, int core, uint64_t elem, void *dst,
 }
 
 void sim_enable_trace(sim_machine *m, bool on) { m->tracing = on; }
+
+void sim_reset(sim_machine *m) {
+    m->ran = false;
+    memset(m->tokens, 0, sizeof m->tokens);
+    memset(m->barrier_arrived, 0, ((size_t)ISA_ENGINES << 16) * sizeof(int32_t));
+    for (int c = 0; c < m->cores; c++)
+        for (int e = 0; e < ISA_ENGINES; e++) m->eng[c][e].n_pend = m->eng[c][e].head = 0;
+    m->n_slices = 0;
+    m->n_bw = 0;
+}

@@ -89,8 +89,14 @@ ts_status sim_write_trace(const sim_machine *m, const char *path);
 /* Runs the program to completion (every engine of every core ENDed or out of
  * instructions). A token/barrier deadlock gives TS_ERR_DEADLOCK naming each
  * blocked core, engine and instruction; a faulting instruction gives
- * sim_exec's error prefixed "core C, instruction I (OP): ". Runs once. */
+ * sim_exec's error prefixed "core C, instruction I (OP): ". Runs once per
+ * sim_new or sim_reset. */
 ts_status sim_run(sim_machine *m, sim_result *out);
+
+/* Makes the machine ready to run its program again, memory kept as it is
+ * (weights loaded once, inputs rewritten between runs). Clears tokens,
+ * barriers and the trace. */
+void sim_reset(sim_machine *m);
 
 /* Reports: a table for people, JSON for machines. */
 void sim_report_print(const sim_result *r, FILE *f);
