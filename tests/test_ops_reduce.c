@@ -827,6 +827,53 @@ TEST(unique_flat_and_axis) {
     }
 }
 
+/* ---- DFT -------------------------------------------------------------------------- */
+
+TEST(dft_forward_inverse_onesided_length) {
+    struct { int C, inverse, onesided; int64_t len; int axis; } cases[] = {
+        {1, 0, 0, 0, 1}, {2, 0, 0, 0, -2}, {2, 1, 0, 0, 1}, {1, 0, 1, 0, 1}, {1, 0, 0, 9, 1}, {2, 0, 0, 4, 2},
+    };
+    for (size_t c = 0; c < TS_ARRAY_LEN(cases); c++) {
+        int C = cases[c].C;
+        ts_tensor *x = oh_rand(TS_F32, 4, (int64_t[]){2, 6, 3, C}, -1, 1);
+        int axis = cases[c].axis < 0 ? cases[c].axis + 4 : cases[c].axis;
+        int64_t N = x->dims[axis], L = cases[c].len ? cases[c].len : N;
+        ir_graph *g;
+        ir_node *n = oh_node(&g, "DFT", cases[c].len ? 2 : 1, 1);
+        ir_node_set_int(n, "axis", cases[c].axis);
+        ir_node_set_int(n, "inverse", cases[c].inverse);
+        ir_node_set_int(n, "onesided", cases[c].onesided);
+        ts_tensor *lt = oh_scalar_i64(L);
+        const ts_tensor *in[2] = {x, lt};
+        ts_tensor *out[1];
+        CHECK_MSG(oh_run(n, 17, in, cases[c].len ? 2 : 1, out, 1) == TS_OK, "%s", ts_last_error());
+        int64_t K = cases[c].onesided ? L / 2 + 1 : L;
+        CHECK(out[0]->dims[axis] == K && out[0]->dims[3] == 2);
+        int64_t od[4] = {2, 6, 3, 2};
+        od[axis] = K;
+        for (int64_t at = 0; at < ts_tensor_numel(out[0]); at += 2) {
+            int64_t id[4], rem = at;
+            for (int d = 3; d >= 0; d--) { id[d] = rem % od[d]; rem /= od[d]; }
+            double sr = 0, si = 0, sign = cases[c].inverse ? 1 : -1;
+            for (int64_t t = 0; t < L && t < N; t++) {
+                int64_t xi[4] = {id[0], id[1], id[2], 0};
+                xi[axis] = t;
+                int64_t off = ((xi[0] * 6 + xi[1]) * 3 + xi[2]) * C;
+                double xr = ((float *)x->data)[off], xm = C == 2 ? ((float *)x->data)[off + 1] : 0;
+                double ang = sign * 2 * M_PI * (double)(id[axis] * t) / (double)L;
+                sr += xr * cos(ang) - xm * sin(ang);
+                si += xr * sin(ang) + xm * cos(ang);
+            }
+            if (cases[c].inverse) { sr /= L; si /= L; }
+            OH_EXPECT(((float *)out[0]->data)[at], sr, 1e-4, 1e-5, "DFT case %zu re", c);
+            OH_EXPECT(((float *)out[0]->data)[at + 1], si, 1e-4, 1e-5, "DFT case %zu im", c);
+        }
+        oh_free(out, 1);
+        ir_graph_free(g);
+        ts_tensor_free(x); ts_tensor_free(lt);
+    }
+}
+
 TEST(einsum_bad_equations) {
     const char *bad[] = {"ij,jk->ik,", "ij", "ij,jk->iz", "i1,jk", "ij,jk->ii", "i..j,jk", "ij,jk->abcdefgh...",
                          "ij,jk->ik->i", "a...b...,jk", ""};

@@ -22,6 +22,7 @@ CPU_RD_KERNEL(cpu_rd_run_einsum);
 CPU_RD_KERNEL(cpu_rd_run_nll);       /* NegativeLogLikelihoodLoss */
 CPU_RD_KERNEL(cpu_rd_run_sce);       /* SoftmaxCrossEntropyLoss */
 CPU_RD_KERNEL(cpu_rd_run_det);
+CPU_RD_KERNEL(cpu_rd_run_dft);
 CPU_RD_KERNEL(cpu_rd_run_unique);
 CPU_RD_KERNEL(cpu_rd_run_mvn);       /* MeanVarianceNormalization */
 

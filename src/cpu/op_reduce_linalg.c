@@ -89,3 +89,49 @@ CPU_RD_KERNEL(cpu_rd_run_mvn) {
     ts_free(sum);
     return TS_OK;
 }
+
+/* ---- DFT ------------------------------------------------------------------ */
+
+/* Signals along `axis` of [..., C] (C = 1 real, 2 complex), of length L
+ * (dft_length: zero-padded or truncated): X[k] = sum_n x[n] e^(-+2 pi i kn/L),
+ * / L when inverse; k < L/2 + 1 when onesided. Direct O(L^2) sums in double
+ * with the twiddles indexed by kn mod L, so they are exact table entries. */
+CPU_RD_KERNEL(cpu_rd_run_dft) {
+    (void)ctx; (void)n_in; (void)n_out;
+    const ts_tensor *x = in[0];
+    ts_tensor *y = out[0];
+    int r = x->rank;
+    int64_t a = ir_attr_int(n, "axis", 1);   /* checked by inference: [-r, -2] or [0, r-2] */
+    int axis = (int)(a < 0 ? a + r : a);
+    bool inverse = ir_attr_int(n, "inverse", 0) != 0;
+    int64_t C = x->dims[r - 1], Nin = x->dims[axis], K = y->dims[axis], outer = 1, inner = 1;
+    int64_t L = n_in > 1 && in[1] ? cpu_ew_get_i(in[1]->data, in[1]->dtype, 0) : Nin;
+    for (int d = 0; d < axis; d++) outer *= x->dims[d];
+    for (int d = axis + 1; d < r - 1; d++) inner *= x->dims[d];
+    double *tw = ts_malloc(sizeof(double) * (size_t)(4 * L) + 1);
+    if (!tw) return TS_ERR_NOMEM;
+    double *re = tw + 2 * L, *im = re + L, sign = inverse ? 1 : -1;
+    for (int64_t t = 0; t < L; t++) { tw[2 * t] = cos(2 * M_PI * t / L); tw[2 * t + 1] = sign * sin(2 * M_PI * t / L); }
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t i = 0; i < inner; i++) {
+            for (int64_t s = 0; s < L; s++) {
+                int64_t at = ((o * Nin + s) * inner + i) * C;
+                re[s] = s < Nin ? cpu_ew_get_f(x->data, x->dtype, at) : 0;
+                im[s] = s < Nin && C == 2 ? cpu_ew_get_f(x->data, x->dtype, at + 1) : 0;
+            }
+            for (int64_t k = 0; k < K; k++) {
+                double sr = 0, si = 0;
+                for (int64_t s = 0; s < L; s++) {
+                    int64_t t = (k * s) % L;
+                    sr += re[s] * tw[2 * t] - im[s] * tw[2 * t + 1];
+                    si += re[s] * tw[2 * t + 1] + im[s] * tw[2 * t];
+                }
+                if (inverse) { sr /= (double)L; si /= (double)L; }
+                int64_t at = ((o * K + k) * inner + i) * 2;
+                ts_tensor_set(y, at, sr);
+                ts_tensor_set(y, at + 1, si);
+            }
+        }
+    ts_free(tw);
+    return TS_OK;
+}

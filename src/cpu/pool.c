@@ -133,34 +133,29 @@ CPU_KERNEL_DECL(cpu_run_maxpool) {
 }
 
 /* Average of one window; the divisor counts padding cells when
- * count_include_pad is set (but never the ceil_mode overhang). */
+ * count_include_pad is set (but never the ceil_mode overhang). The taps
+ * inside the input are a box [k0, k1) per axis, so no per-tap checks. */
 static float avg_window(const pool_job *j, const float *xp, int64_t oz, int64_t oy, int64_t ox) {
     const cpu_conv_geom *g = &j->g;
-    int64_t o[3] = {oz, oy, ox}, lo[3], hi[3], cnt = 1;
+    int64_t o[3] = {oz, oy, ox}, first[3], k0[3], k1[3], cnt = 1, valid = 1;
     for (int a = 0; a < 3; a++) {
-        int64_t b = o[a] * g->s[a] - g->pb[a];
-        int64_t e = b + (g->k[a] - 1) * g->d[a] + 1;
+        int64_t b = o[a] * g->s[a] - g->pb[a], d = g->d[a];
+        first[a] = b;
+        k0[a] = b >= 0 ? 0 : (-b + d - 1) / d;
+        k1[a] = g->in[a] - b <= 0 ? 0 : TS_MIN(g->k[a], (g->in[a] - b + d - 1) / d);
+        if (k1[a] < k0[a]) k1[a] = k0[a];
+        valid *= k1[a] - k0[a];
         if (j->include_pad) {
-            int64_t pb = TS_MAX(b, -g->pb[a]), pe = TS_MIN(e, g->in[a] + j->pe[a]);
-            cnt *= (pe - pb + g->d[a] - 1) / g->d[a];
+            int64_t e = TS_MIN(b + (g->k[a] - 1) * d + 1, g->in[a] + j->pe[a]);
+            cnt *= (e - b + d - 1) / d;
         }
-        lo[a] = b;
-        hi[a] = e;
     }
     double sum = 0;
-    int64_t valid = 0;
-    for (int64_t iz = lo[0]; iz < hi[0]; iz += g->d[0]) {
-        if (iz < 0 || iz >= g->in[0]) continue;
-        for (int64_t iy = lo[1]; iy < hi[1]; iy += g->d[1]) {
-            if (iy < 0 || iy >= g->in[1]) continue;
-            const float *row = xp + (iz * g->in[1] + iy) * g->in[2];
-            for (int64_t ix = lo[2]; ix < hi[2]; ix += g->d[2]) {
-                if (ix < 0 || ix >= g->in[2]) continue;
-                sum += row[ix];
-                valid++;
-            }
+    for (int64_t kz = k0[0]; kz < k1[0]; kz++)
+        for (int64_t ky = k0[1]; ky < k1[1]; ky++) {
+            int64_t row = ((first[0] + kz * g->d[0]) * g->in[1] + first[1] + ky * g->d[1]) * g->in[2] + first[2];
+            for (int64_t kx = k0[2]; kx < k1[2]; kx++) sum += xp[row + kx * g->d[2]];
         }
-    }
     int64_t div = j->include_pad ? cnt : valid;
     return div > 0 ? (float)(sum / (double)div) : 0.0f;
 }

@@ -252,6 +252,39 @@ static ts_status rd_infer_det(ir_infer_ctx *c) {
     return TS_OK;
 }
 
+/* DFT: [..., C] with C = 1 (real) or 2 (complex) -> [..., 2]; the signal
+ * axis cannot be the last; dft_length (an input) sets the length. */
+static ts_status rd_infer_dft(ir_infer_ctx *c) {
+    const ts_tensor *x = c->in[0], *len = c->n_in > 1 ? c->in[1] : NULL;
+    int r = x->rank, axis;
+    if (!ts_dtype_is_float(x->dtype)) return rd_bad_dtype(c, 0, "a float type");
+    if (r < 2 || (x->dims[r - 1] != 1 && x->dims[r - 1] != 2))
+        return ts_error(TS_ERR_INVALID, "node '%s' (DFT): input must be [..., 1] (real) or [..., 2] (complex)",
+                        c->node->name);
+    int64_t a = ir_attr_int(c->node, "axis", 1);   /* [-r, -2] or [0, r-2]: never the C dim */
+    if (a < 0) a += r;
+    if (a < 0 || a > r - 2)
+        return ts_error(TS_ERR_INVALID, "node '%s' (DFT): axis %lld out of range for rank %d", c->node->name,
+                        (long long)ir_attr_int(c->node, "axis", 1), r);
+    axis = (int)a;
+    int64_t L = x->dims[axis];
+    if (len) {
+        if (!rd_is_int(len->dtype) || ts_tensor_numel(len) != 1) return rd_bad_dtype(c, 1, "an int scalar");
+        if (!len->data) return IR_NEED_VALUE;
+        L = rd_int_at(len, 0);
+        if (L < 1) return ts_error(TS_ERR_INVALID, "node '%s' (DFT): dft_length %lld < 1", c->node->name, (long long)L);
+    }
+    bool onesided = ir_attr_int(c->node, "onesided", 0) != 0;
+    if (onesided && ir_attr_int(c->node, "inverse", 0))
+        return ts_error(TS_ERR_UNSUPPORTED, "node '%s' (DFT): onesided inverse DFT is not supported", c->node->name);
+    int64_t d[TS_MAX_RANK];
+    memcpy(d, x->dims, sizeof(int64_t) * (size_t)r);
+    d[axis] = onesided ? L / 2 + 1 : L;
+    d[r - 1] = 2;
+    ir_set_out(c->out[0], x->dtype, r, d);
+    return TS_OK;
+}
+
 static ts_status rd_infer_mvn(ir_infer_ctx *c) {
     const ts_tensor *x = c->in[0];
     if (!ts_dtype_is_float(x->dtype)) return rd_bad_dtype(c, 0, "a float type");
@@ -309,6 +342,7 @@ const ir_opdef ir_ops_reduce[] = {
     {"Einsum", 1, -1, 1, 1, rd_infer_einsum},
     {"NegativeLogLikelihoodLoss", 2, 3, 1, 1, rd_infer_loss},
     {"Det", 1, 1, 1, 1, rd_infer_det},
+    {"DFT", 1, 2, 1, 1, rd_infer_dft},
     {"Unique", 1, 1, 1, 4, rd_infer_unique},
     {"MeanVarianceNormalization", 1, 1, 1, 1, rd_infer_mvn},
     {"SoftmaxCrossEntropyLoss", 2, 3, 1, 2, rd_infer_loss},
