@@ -489,7 +489,7 @@ static void gemm_bounds(const arch_chip *c, const isa_program *p, double *lo_com
     *lo_memory = fixed + bytes / bw;
 }
 
-static void gemm_case(const arch_chip *c, int M, int N, int K, bool out_int32) {
+static void gemm_case(const arch_chip *c, int M, int N, int K, bool out_int32, int scheme) {
     int8_t *A = malloc((size_t)M * K), *B = malloc((size_t)K * N);
     int32_t *ref = malloc(sizeof(int32_t) * (size_t)M * N);
     void *C = malloc((size_t)M * N * 4);
@@ -503,11 +503,12 @@ static void gemm_case(const arch_chip *c, int M, int N, int K, bool out_int32) {
         }
     sim_gemm_spec spec = {.M = M, .N = N, .K = K, .a_addr = 0x1000, .b_addr = 0x400000, .c_addr = 0x800000,
                           .out_int32 = out_int32, .rq_mult = th_rand_int(1 << 20, 1 << 30),
-                          .rq_shift = th_rand_int(28, 40), .rq_zp = th_rand_int(-20, 20)};
+                          .rq_shift = th_rand_int(28, 40), .rq_zp = th_rand_int(-20, 20), .b_scheme = scheme};
     isa_program *p = NULL;
     sim_gemm_plan plan;
     ts_status st = sim_build_gemm_program(c, &spec, &p, &plan);
     CHECK_MSG(st == TS_OK, "%s", ts_last_error());
+    if (!st && scheme) CHECK(plan.b_panel == (scheme == SIM_GEMM_PANEL_B));
     sim_machine *m = NULL;
     if (!st) st = sim_new(c, p, &m);
     if (!st) st = sim_hbm_write(m, spec.a_addr, A, (uint64_t)M * K);
@@ -538,11 +539,15 @@ static void gemm_case(const arch_chip *c, int M, int N, int K, bool out_int32) {
 
 TEST(gemm_program_matches_reference) {
     arch_chip c = test_chip();
-    gemm_case(&c, 64, 64, 64, true);
-    gemm_case(&c, th_rand_int(1, 90), th_rand_int(1, 90), th_rand_int(1, 90), true);
-    gemm_case(&c, th_rand_int(20, 130), th_rand_int(20, 130), th_rand_int(1, 130), false);
+    gemm_case(&c, 64, 64, 64, true, SIM_GEMM_AUTO);
+    for (int scheme = SIM_GEMM_STREAM_B; scheme <= SIM_GEMM_PANEL_B; scheme++) {
+        gemm_case(&c, th_rand_int(1, 90), th_rand_int(1, 90), th_rand_int(17, 90), true, scheme);
+        gemm_case(&c, th_rand_int(20, 130), th_rand_int(20, 130), th_rand_int(17, 130), false, scheme);
+    }
+    gemm_case(&c, th_rand_int(1, 90), th_rand_int(1, 90), th_rand_int(1, 16), true, SIM_GEMM_STREAM_B);
     c.cores = 1;
-    gemm_case(&c, 33, 17, 49, false);
+    gemm_case(&c, 33, 17, 49, false, SIM_GEMM_AUTO);
+    gemm_case(&c, 33, 17, 49, false, SIM_GEMM_PANEL_B);
 }
 
 /* On a real preset the pipeline should overlap: within 1.5x of the larger
@@ -551,7 +556,7 @@ TEST(gemm_program_matches_reference) {
 TEST(gemm_preset_near_roofline) {
     arch_chip c;
     if (arch_load("npu-256t", &c)) { fprintf(stderr, "  skip: %s\n", ts_last_error()); return; }
-    gemm_case(&c, 256, 256, 256, false);
+    gemm_case(&c, 256, 256, 256, false, SIM_GEMM_AUTO);
     sim_gemm_spec spec = {.M = 1024, .N = 1024, .K = 1024, .a_addr = 0, .b_addr = 1 << 20, .c_addr = 2 << 20,
                           .rq_mult = 1 << 30, .rq_shift = 40};
     isa_program *p = NULL;

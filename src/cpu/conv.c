@@ -1,16 +1,22 @@
 /*
  * conv.c: Conv and ConvTranspose on float32, 1-D to 3-D.
  *
- * Conv picks one of three paths per (image, group):
- *   - 1x1, stride 1, no padding: the image is already the GEMM's B matrix;
+ * Conv picks one of four paths per (image, group):
+ *   - 1x1, stride 1, no padding: the image is already the GEMM's B matrix
+ *     (read in place by the indirect GEMM when its rows fill whole panels);
  *   - depthwise (one input and one output channel per group): a direct
- *     kernel, rows of the output accumulated with vector axpy;
+ *     kernel accumulating 64 outputs in registers over every tap (AVX-512),
+ *     or rows accumulated with vector axpy (other ISAs);
+ *   - stride 1, 2-D, AVX-512: the image is copied once into a zero-padded
+ *     buffer whose shifted views are the rows of the column matrix, read
+ *     in place by the indirect GEMM (no im2col, no packing of B);
  *   - otherwise implicit im2col: the GEMM's B packer reads the image
  *     through the convolution geometry, so no column matrix is ever built.
  * Bias and the fused activation run in the GEMM epilogue.
  *
  * ConvTranspose computes columns = W^T * X with the GEMM, then scatters
- * them into the output (col2im), then bias and activation.
+ * them into the output (col2im; a plain copy when stride equals kernel),
+ * then bias and activation.
  */
 #include "cpu/cpu_int.h"
 
@@ -232,25 +238,12 @@ static inline __mmask16 lane_mask(int64_t lo, int64_t hi) {
     return (__mmask16)((((uint32_t)1 << hi) - 1) & ~(((uint32_t)1 << lo) - 1));
 }
 
-/* base[q * s] for lanes in m (s is 1 or 2); other lanes 0, never read. */
-__attribute__((target("avx512f")))
-static inline __m512 load_lanes(const float *base, int64_t s, __mmask16 m) {
-    if (s == 1) return _mm512_maskz_loadu_ps(m, base);
-    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-    uint32_t m2 = m == 0xffff ? 0x7fffffffu : 0;   /* the last odd value is never needed */
-    if (m != 0xffff)
-        for (int q = 0; q < 16; q++)
-            if (m & (1u << q)) m2 |= 1u << (2 * q);
-    __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(m2 & 0xffff), base);
-    __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(m2 >> 16), base + 16);
-    return _mm512_permutex2var_ps(v0, even, v1);
-}
-
 /* Lane masks of one (64-output chunk, kx) pair: they do not depend on the
  * row, so dw_planes computes them once per call. */
 typedef struct dw_mask {
     int64_t off;          /* input x of the chunk's first output */
     __mmask16 m[4];       /* lanes that read inside the row, per block */
+    uint32_t m2[4];       /* stride 2: the same lanes spread over 32 inputs */
     bool full;            /* every block wholly inside or wholly unused */
 } dw_mask;
 
@@ -269,14 +262,28 @@ static void dw_masks_init(const cpu_conv_geom *g, dw_mask *tab) {
                 __mmask16 om = lane_mask(0, g->out[2] - ox0 - 16 * q);
                 d->m[q] = lane_mask(lo - 16 * q, hi - 16 * q) & om;
                 d->full &= d->m[q] == om && (om == 0xffff || om == 0);
+                d->m2[q] = 0;
+                for (int l = 0; l < 16; l++)
+                    if (d->m[q] & (1u << l)) d->m2[q] |= 1u << (2 * l);
             }
         }
+}
+
+/* base[2q] for the lanes whose pairs are set in m2 (stride-2 rows). */
+__attribute__((target("avx512f")))
+static inline __m512 load_even(const float *base, uint32_t m2) {
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)(m2 & 0xffff), base);
+    __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)(m2 >> 16), base + 16);
+    return _mm512_permutex2var_ps(v0, even, v1);
 }
 
 /* Accumulates tap (weight wv, input base) into block b (lanes base[q*s]). */
 #define DW_TAP(b)                                                                             \
     if (mk->m[b])                                                                             \
-        acc##b = _mm512_fmadd_ps(load_lanes(base + 16 * (b) * s, s, mk->m[b]), wv, acc##b);
+        acc##b = _mm512_fmadd_ps(s == 1 ? _mm512_maskz_loadu_ps(mk->m[b], base + 16 * (b))      \
+                                        : load_even(base + 32 * (b), mk->m2[b]),              \
+                                 wv, acc##b);
 #define DW_TAP_FULL1(b) \
     if (mk->m[b]) acc##b = _mm512_fmadd_ps(_mm512_loadu_ps(base + 16 * (b)), wv, acc##b);
 

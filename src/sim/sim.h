@@ -116,12 +116,19 @@ typedef struct sim_gemm_spec {
     bool     out_int32;       /* false: requantize to int8 */
     int32_t  rq_mult, rq_shift, rq_zp;
     int      block_m, block_n; /* 0: choose */
+    int      b_scheme;         /* SIM_GEMM_AUTO, or force one (tests, experiments) */
 } sim_gemm_spec;
+
+/* How B reaches SRAM: a fresh R x bn tile per K step of every block
+ * (streaming), or a K x bn panel loaded once per core and column block and
+ * kept while the core walks every row block under it (less traffic). */
+enum { SIM_GEMM_AUTO = 0, SIM_GEMM_STREAM_B = 1, SIM_GEMM_PANEL_B = 2 };
 
 typedef struct sim_gemm_plan {
     int block_m, block_n, k_step;  /* chosen tile sizes */
     int blocks;                    /* output blocks over all cores */
     int acc_buffers, io_buffers;   /* double-buffering depth of ACC / loads */
+    bool b_panel;                  /* B kept as a resident panel */
 } sim_gemm_plan;
 
 ts_status sim_build_gemm_program(const arch_chip *chip, const sim_gemm_spec *spec,
