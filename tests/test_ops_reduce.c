@@ -874,6 +874,37 @@ TEST(dft_forward_inverse_onesided_length) {
     }
 }
 
+TEST(stft_frames_window) {
+    for (int use_win = 0; use_win < 2; use_win++) {
+        ts_tensor *x = oh_rand(TS_F32, 3, (int64_t[]){2, 37, 1}, -1, 1);
+        ts_tensor *step = oh_scalar_i64(5), *len = oh_scalar_i64(8);
+        ts_tensor *win = oh_rand(TS_F32, 1, (int64_t[]){8}, 0, 1);
+        ir_graph *g;
+        ir_node *n = oh_node(&g, "STFT", use_win ? 3 : 4, 1);
+        const ts_tensor *in[4] = {x, step, use_win ? win : NULL, len};
+        ts_tensor *out[1];
+        CHECK_MSG(oh_run(n, 17, in, use_win ? 3 : 4, out, 1) == TS_OK, "%s", ts_last_error());
+        int64_t frames = (37 - 8) / 5 + 1;
+        CHECK(out[0]->rank == 4 && out[0]->dims[1] == frames && out[0]->dims[2] == 5);
+        for (int b = 0; b < 2; b++)
+            for (int f = 0; f < frames; f++)
+                for (int k = 0; k < 5; k++) {
+                    double sr = 0, si = 0;
+                    for (int t = 0; t < 8; t++) {
+                        double v = ((float *)x->data)[b * 37 + f * 5 + t] * (use_win ? ((float *)win->data)[t] : 1);
+                        sr += v * cos(2 * M_PI * k * t / 8);
+                        si -= v * sin(2 * M_PI * k * t / 8);
+                    }
+                    const float *o = (const float *)out[0]->data + ((b * frames + f) * 5 + k) * 2;
+                    OH_EXPECT(o[0], sr, 1e-5, 1e-5, "STFT re");
+                    OH_EXPECT(o[1], si, 1e-5, 1e-5, "STFT im");
+                }
+        oh_free(out, 1);
+        ir_graph_free(g);
+        ts_tensor_free(x); ts_tensor_free(step); ts_tensor_free(len); ts_tensor_free(win);
+    }
+}
+
 TEST(einsum_bad_equations) {
     const char *bad[] = {"ij,jk->ik,", "ij", "ij,jk->iz", "i1,jk", "ij,jk->ii", "i..j,jk", "ij,jk->abcdefgh...",
                          "ij,jk->ik->i", "a...b...,jk", ""};

@@ -230,5 +230,6 @@ const cpu_kernel cpu_kernels_reduce[] = {
     {"OneHot", cpu_rd_run_onehot}, {"NonZero", cpu_rd_run_nonzero},
     {"Einsum", cpu_rd_run_einsum},
     {"NegativeLogLikelihoodLoss", cpu_rd_run_nll}, {"SoftmaxCrossEntropyLoss", cpu_rd_run_sce},
-    {"Det", cpu_rd_run_det}, {"DFT", cpu_rd_run_dft}, {"Unique", cpu_rd_run_unique}, {"MeanVarianceNormalization", cpu_rd_run_mvn},
+    {"Det", cpu_rd_run_det}, {"DFT", cpu_rd_run_dft},
+    {"STFT", cpu_rd_run_stft}, {"Unique", cpu_rd_run_unique}, {"MeanVarianceNormalization", cpu_rd_run_mvn},
     {NULL, NULL}};

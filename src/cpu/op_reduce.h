@@ -23,6 +23,7 @@ CPU_RD_KERNEL(cpu_rd_run_nll);       /* NegativeLogLikelihoodLoss */
 CPU_RD_KERNEL(cpu_rd_run_sce);       /* SoftmaxCrossEntropyLoss */
 CPU_RD_KERNEL(cpu_rd_run_det);
 CPU_RD_KERNEL(cpu_rd_run_dft);
+CPU_RD_KERNEL(cpu_rd_run_stft);
 CPU_RD_KERNEL(cpu_rd_run_unique);
 CPU_RD_KERNEL(cpu_rd_run_mvn);       /* MeanVarianceNormalization */
 

@@ -135,3 +135,39 @@ CPU_RD_KERNEL(cpu_rd_run_dft) {
     ts_free(tw);
     return TS_OK;
 }
+
+/* ---- STFT ----------------------------------------------------------------- */
+
+/* signal [B, T, C]; frame f is x[f*step .. f*step + L) times the window (1
+ * when none), transformed like DFT; [B, frames, bins, 2]. */
+CPU_RD_KERNEL(cpu_rd_run_stft) {
+    (void)ctx; (void)n; (void)n_out;
+    const ts_tensor *x = in[0], *win = n_in > 2 ? in[2] : NULL;
+    ts_tensor *y = out[0];
+    int64_t B = x->dims[0], T = x->dims[1], C = x->dims[2];
+    int64_t step = cpu_ew_get_i(in[1]->data, in[1]->dtype, 0);
+    int64_t frames = y->dims[1], bins = y->dims[2];
+    int64_t L = n_in > 3 && in[3] ? cpu_ew_get_i(in[3]->data, in[3]->dtype, 0) : win->dims[0];
+    double *tw = ts_malloc(sizeof(double) * (size_t)(2 * L) + 1);
+    if (!tw) return TS_ERR_NOMEM;
+    for (int64_t t = 0; t < L; t++) { tw[2 * t] = cos(2 * M_PI * t / L); tw[2 * t + 1] = -sin(2 * M_PI * t / L); }
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t f = 0; f < frames; f++)
+            for (int64_t k = 0; k < bins; k++) {
+                double sr = 0, si = 0;
+                for (int64_t s = 0; s < L; s++) {
+                    int64_t at = (b * T + f * step + s) * C;
+                    double w = win ? cpu_ew_get_f(win->data, win->dtype, s) : 1.0;
+                    double xr = cpu_ew_get_f(x->data, x->dtype, at) * w;
+                    double xi = C == 2 ? cpu_ew_get_f(x->data, x->dtype, at + 1) * w : 0;
+                    int64_t t = (k * s) % L;
+                    sr += xr * tw[2 * t] - xi * tw[2 * t + 1];
+                    si += xr * tw[2 * t + 1] + xi * tw[2 * t];
+                }
+                int64_t at = ((b * frames + f) * bins + k) * 2;
+                ts_tensor_set(y, at, sr);
+                ts_tensor_set(y, at + 1, si);
+            }
+    ts_free(tw);
+    return TS_OK;
+}

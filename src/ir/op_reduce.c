@@ -285,6 +285,32 @@ static ts_status rd_infer_dft(ir_infer_ctx *c) {
     return TS_OK;
 }
 
+/* STFT: signal [B, T, 1|2], frame_step and frame_length scalars (values
+ * needed), window [L]; [B, frames, bins, 2]. */
+static ts_status rd_infer_stft(ir_infer_ctx *c) {
+    const ts_tensor *x = c->in[0], *st = c->in[1];
+    const ts_tensor *win = c->n_in > 2 ? c->in[2] : NULL, *fl = c->n_in > 3 ? c->in[3] : NULL;
+    if (!ts_dtype_is_float(x->dtype)) return rd_bad_dtype(c, 0, "a float type");
+    if (x->rank != 3 || (x->dims[2] != 1 && x->dims[2] != 2))
+        return ts_error(TS_ERR_INVALID, "node '%s' (STFT): signal must be [batch, length, 1 or 2]", c->node->name);
+    if (!rd_is_int(st->dtype) || ts_tensor_numel(st) != 1) return rd_bad_dtype(c, 1, "an int scalar");
+    if (fl && (!rd_is_int(fl->dtype) || ts_tensor_numel(fl) != 1)) return rd_bad_dtype(c, 3, "an int scalar");
+    if (win && (win->rank != 1 || !ts_dtype_is_float(win->dtype))) return rd_bad_dtype(c, 2, "a 1-D float window");
+    if (!fl && !win)
+        return ts_error(TS_ERR_INVALID, "node '%s' (STFT): give a window or a frame_length", c->node->name);
+    if (!st->data || (fl && !fl->data)) return IR_NEED_VALUE;
+    int64_t step = rd_int_at(st, 0), L = fl ? rd_int_at(fl, 0) : win->dims[0];
+    bool onesided = ir_attr_int(c->node, "onesided", 1) != 0;
+    if (step < 1 || L < 1 || L > x->dims[1] || (win && win->dims[0] != L))
+        return ts_error(TS_ERR_INVALID, "node '%s' (STFT): frame_step %lld / frame_length %lld / window do not fit a signal of %lld",
+                        c->node->name, (long long)step, (long long)L, (long long)x->dims[1]);
+    if (onesided && x->dims[2] == 2)
+        return ts_error(TS_ERR_INVALID, "node '%s' (STFT): onesided needs a real signal", c->node->name);
+    int64_t d[4] = {x->dims[0], (x->dims[1] - L) / step + 1, onesided ? L / 2 + 1 : L, 2};
+    ir_set_out(c->out[0], x->dtype, 4, d);
+    return TS_OK;
+}
+
 static ts_status rd_infer_mvn(ir_infer_ctx *c) {
     const ts_tensor *x = c->in[0];
     if (!ts_dtype_is_float(x->dtype)) return rd_bad_dtype(c, 0, "a float type");
@@ -343,6 +369,7 @@ const ir_opdef ir_ops_reduce[] = {
     {"NegativeLogLikelihoodLoss", 2, 3, 1, 1, rd_infer_loss},
     {"Det", 1, 1, 1, 1, rd_infer_det},
     {"DFT", 1, 2, 1, 1, rd_infer_dft},
+    {"STFT", 2, 4, 1, 1, rd_infer_stft},
     {"Unique", 1, 1, 1, 4, rd_infer_unique},
     {"MeanVarianceNormalization", 1, 1, 1, 1, rd_infer_mvn},
     {"SoftmaxCrossEntropyLoss", 2, 3, 1, 2, rd_infer_loss},
