@@ -1108,6 +1108,16 @@ TEST(quantize_dequantize_per_tensor_and_axis) {
         tc_free(&u); tc_free(&t);
         ts_tensor_free(x); ts_tensor_free(sc); ts_tensor_free(zp);
     }
+    /* int32 input (opset 10+): the generic path */
+    {
+        ts_tensor *xi = vec_t(TS_I32, 3, (double[]){-7, 0, 100000});
+        ts_tensor *si = scalar_t(TS_F32, 0.5);
+        tcase u;
+        tc_init(&u, "DequantizeLinear", (const ts_tensor *[]){xi, si}, 2, 1);
+        CHECK(tc_run(&u) == TS_OK);
+        CHECK(cmp_f(u.out[0], (double[]){-3.5, 0, 50000}, 3, 0, "DequantizeLinear i32") == 0);
+        tc_free(&u); ts_tensor_free(xi); ts_tensor_free(si);
+    }
     /* no zero point: uint8 output */
     ts_tensor *x = vec_t(TS_F32, 4, (double[]){0.5, 1.5, -1, 300});
     ts_tensor *sc = scalar_t(TS_F32, 1.0);

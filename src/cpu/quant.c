@@ -85,6 +85,21 @@ CPU_KERNEL_DECL(cpu_run_dequantize) {
     ts_status st = q_axis_init(n, x, s, &q);
     if (st) return st;
     int64_t total = ts_tensor_numel(x);
+    if ((x->dtype == TS_U8 || x->dtype == TS_I8) && s->dtype == TS_F32 && out[0]->dtype == TS_F32) {
+        /* the common QDQ case: typed loops, one scale/zero point per run */
+        const float *sd = s->data;
+        float *y = out[0]->data;
+        for (int64_t i0 = 0; i0 < total; i0 += q.inner) {
+            int64_t k = q_index(&q, i0), e = TS_MIN(total, i0 + (q.n == 1 ? total : q.inner));
+            float z = zp ? (float)ts_tensor_get(zp, k) : 0.0f, sc = sd[k];
+            if (x->dtype == TS_U8)
+                for (int64_t i = i0; i < e; i++) y[i] = ((float)((const uint8_t *)x->data)[i] - z) * sc;
+            else
+                for (int64_t i = i0; i < e; i++) y[i] = ((float)((const int8_t *)x->data)[i] - z) * sc;
+            if (q.n == 1) break;
+        }
+        return TS_OK;
+    }
     for (int64_t i = 0; i < total; i++) {
         int64_t k = q_index(&q, i);
         double z = zp ? ts_tensor_get(zp, k) : 0;
