@@ -219,11 +219,43 @@ static ts_status check_consistency(loader *L) {
     return TS_OK;
 }
 
+/* libyaml's scanner takes time quadratic in the flow nesting depth ("[[[[...":
+ * 20000 levels, seconds; 200000, minutes). No config nests more than a few
+ * levels, so deeper flow collections are refused before libyaml sees them.
+ * Brackets inside quotes and comments do not count. */
+#define ARCH_MAX_FLOW_DEPTH 64
+
+static ts_status arch_check_depth(const char *text, size_t len, const char *filename) {
+    int depth = 0, line = 1;
+    char quote = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (c == '\n') line++;
+        if (quote) {
+            if (c == '\\' && quote == '"' && i + 1 < len) i++;
+            else if (c == quote) quote = 0;
+        } else if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n')) {
+            while (i + 1 < len && text[i + 1] != '\n') i++;
+        } else if (c == '"' || (c == '\'' && (i == 0 || strchr(" \t\n[{,:", text[i - 1])))) {
+            quote = c;
+        } else if (c == '[' || c == '{') {
+            if (++depth > ARCH_MAX_FLOW_DEPTH)
+                return ts_error(TS_ERR_PARSE, "%s:%d: '[' / '{' nested deeper than %d levels", filename, line,
+                                ARCH_MAX_FLOW_DEPTH);
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return TS_OK;
+}
+
 ts_status arch_parse(const char *text, size_t len, const char *filename, arch_chip *out) {
     yaml_parser_t parser;
     yaml_document_t doc;
     loader L = {.file = filename, .doc = &doc, .chip = out};
     memset(out, 0, sizeof *out);
+    ts_status depth_st = arch_check_depth(text, len, filename);
+    if (depth_st) return depth_st;
     if (!yaml_parser_initialize(&parser)) return ts_error(TS_ERR_NOMEM, "%s: out of memory", filename);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {

@@ -155,7 +155,9 @@ void ts_json_null(ts_json *j);
 typedef void (*ts_range_fn)(void *arg, int64_t begin, int64_t end);
 typedef struct ts_pool ts_pool;
 
-ts_pool *ts_pool_new(int threads);   /* threads <= 0: all online cores */
+/* More threads than this is a typo, not a machine: refused, not attempted. */
+#define TS_MAX_THREADS 1024
+ts_pool *ts_pool_new(int threads);   /* threads <= 0: all online cores; > TS_MAX_THREADS: NULL */
 void     ts_pool_free(ts_pool *p);
 int      ts_pool_threads(const ts_pool *p);
 /* grain: minimum items per chunk, so tiny loops stay on one thread. Blocks

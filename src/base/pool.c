@@ -70,6 +70,10 @@ static void *ts_pool_worker(void *arg) {
 
 ts_pool *ts_pool_new(int threads) {
     if (threads <= 0) threads = ts_cpu_count();
+    if (threads > TS_MAX_THREADS) {
+        ts_error(TS_ERR_RANGE, "threads = %d is out of range [1, %d]", threads, TS_MAX_THREADS);
+        return NULL;
+    }
     ts_pool *p = ts_calloc(1, sizeof *p);
     if (!p) return NULL;
     p->nthreads = threads;

@@ -226,32 +226,56 @@ static void cf_free_list(char **names, int n) {
     ts_free(names);
 }
 
-/* "rtol"/"atol" from the case's data.json, as ONNX's loader reads them. */
-static void cf_read_json_tol(const char *dir, double *rtol, double *atol) {
-    char path[4096], buf[4096];
-    cf_path(path, sizeof path, "%s/data.json", dir);
-    FILE *f = fopen(path, "r");
-    if (!f) return;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    const char *p;
-    if ((p = strstr(buf, "\"rtol\"")) && (p = strchr(p, ':'))) *rtol = strtod(p + 1, NULL);
-    if ((p = strstr(buf, "\"atol\"")) && (p = strchr(p, ':'))) *atol = strtod(p + 1, NULL);
+/* One "key": number from data.json's text; false (with the reason in r) if
+ * the key is there but its value is not a finite number >= 0. */
+static bool cf_json_tol(const char *buf, const char *key, const char *path, double *out, cf_result *r) {
+    char quoted[16];
+    snprintf(quoted, sizeof quoted, "\"%s\"", key);
+    const char *p = strstr(buf, quoted);
+    if (!p) return true;
+    p += strlen(quoted);
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    char *end = NULL;
+    double v = *p == ':' ? strtod(p + 1, &end) : NAN;
+    if (!end || end == p + 1 || !isfinite(v) || v < 0) {
+        cf_set(r, CF_FAIL, "%s: \"%s\" is not a number >= 0", path, key);
+        return false;
+    }
+    *out = v;
+    return true;
 }
 
-static void cf_case_tol(const char *dir, double *rtol, double *atol) {
+/* "rtol"/"atol" from the case's data.json, as ONNX's loader reads them. A
+ * data.json that is there but unreadable or malformed fails the case: a
+ * tolerance silently dropped would change what the case checks. */
+static bool cf_read_json_tol(const char *dir, double *rtol, double *atol, cf_result *r) {
+    char path[4096], buf[4096];
+    cf_path(path, sizeof path, "%s/data.json", dir);
+    if (access(path, F_OK) != 0) return true;
+    struct stat sb;
+    FILE *f = stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? fopen(path, "r") : NULL;
+    if (!f) { cf_set(r, CF_FAIL, "%s: not a readable file", path); return false; }
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    bool err = ferror(f);
+    fclose(f);
+    if (err) { cf_set(r, CF_FAIL, "%s: read failed", path); return false; }
+    buf[n] = 0;
+    return cf_json_tol(buf, "rtol", path, rtol, r) && cf_json_tol(buf, "atol", path, atol, r);
+}
+
+static bool cf_case_tol(const char *dir, double *rtol, double *atol, cf_result *r) {
     *rtol = 1e-3; *atol = 1e-7;
-    cf_read_json_tol(dir, rtol, atol);
+    if (!cf_read_json_tol(dir, rtol, atol, r)) return false;
     const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     for (const cf_override *o = cf_overrides; o->name; o++)
         if (!strcmp(o->name, name)) { *rtol = o->rtol; *atol = o->atol; }
+    return true;
 }
 
 static void cf_case(const char *dir, int threads, cf_result *r) {
     char path[4096];
     double rtol, atol;
-    cf_case_tol(dir, &rtol, &atol);
+    if (!cf_case_tol(dir, &rtol, &atol, r)) return;
     tessera_device *dev = NULL; tessera_model *m = NULL; tessera_session *s = NULL;
     tessera_device_options dopt = {.threads = threads};
     cf_path(path, sizeof path, "%s/model.onnx", dir);
@@ -388,11 +412,12 @@ static void cf_usage(FILE *f) {
         "  --no-fork        run cases in this process (for debuggers; a crash ends the run)\n");
 }
 
-static int cf_int_arg(const char *flag, const char *v, int lo, int *out) {
+static int cf_int_arg(const char *flag, const char *v, int lo, int hi, int *out) {
     char *end;
+    errno = 0;
     long x = v ? strtol(v, &end, 10) : 0;
-    if (!v || *end || x < lo || x > 1 << 20)
-        return cli_fail("conformance", 2, "%s needs an integer >= %d, got '%s'", flag, lo,
+    if (!v || errno || end == v || *end || x < lo || x > hi)
+        return cli_fail("conformance", 2, "%s needs an integer in %d..%d, got '%s'", flag, lo, hi,
                         v ? v : "");
     *out = (int)x;
     return 0;
@@ -413,10 +438,10 @@ int cli_conformance(int argc, char **argv) {
             i++;
             if (strcmp(v, "cpu")) { ts_free(dirs); return cli_fail("conformance", 2, "--target %s: only 'cpu' is available", v); }
         } else if (!strcmp(a, "--threads")) {
-            if ((rc = cf_int_arg(a, v, 1, &run.threads))) { ts_free(dirs); return rc; }
+            if ((rc = cf_int_arg(a, v, 1, TS_MAX_THREADS, &run.threads))) { ts_free(dirs); return rc; }
             i++;
         } else if (!strcmp(a, "--timeout")) {
-            if ((rc = cf_int_arg(a, v, 1, &run.timeout_s))) { ts_free(dirs); return rc; }
+            if ((rc = cf_int_arg(a, v, 1, 1 << 20, &run.timeout_s))) { ts_free(dirs); return rc; }
             i++;
         } else if (a[0] == '-') {
             ts_free(dirs);
@@ -439,12 +464,14 @@ int cli_conformance(int argc, char **argv) {
         for (int i = 0; i < run.n_failures; i++) printf(" %s", run.failures[i]);
         printf("\n");
     }
-    if (!run.passed && !run.failed && !run.skipped)
-        fprintf(stderr, "tessera conformance: no cases (directories with model.onnx)%s found\n",
-                run.filter ? " matching --filter" : "");
+    bool none = !run.passed && !run.failed && !run.skipped;   /* a wrong DIR or --filter */
+    if (none)
+        fprintf(stderr, "tessera conformance: no cases (directories with model.onnx)%s%s%s found in %s%s\n",
+                run.filter ? " matching --filter '" : "", run.filter ? run.filter : "",
+                run.filter ? "'" : "", dirs[0], n_dirs > 1 ? " ..." : "");
     printf("%d passed, %d failed, %d skipped\n", run.passed, run.failed, run.skipped);
     for (int i = 0; i < run.n_failures; i++) ts_free(run.failures[i]);
     ts_free(run.failures);
     ts_free(dirs);
-    return run.failed ? 1 : 0;
+    return run.failed || none ? 1 : 0;
 }

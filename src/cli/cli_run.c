@@ -7,12 +7,17 @@
 #include "base/base.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define RUN_MAX_INPUTS 64
+/* Room for DIR/NAME.npy: DIR is checked against RUN_MAX_DIR up front so that
+ * no path is ever cut short (a cut path would name another directory). */
+#define RUN_PATH 4096
+#define RUN_MAX_DIR (RUN_PATH - 600)
 
 typedef struct {
     const char *model, *target, *out_dir, *dump_ir;
@@ -60,16 +65,17 @@ static bool run_parse_floats(const char *v, float out[3]) {
     const char *p = v;
     for (int i = 0; i < 3; i++) {
         out[i] = strtof(p, &end);
-        if (end == p || (i < 2 && *end != ',') || (i == 2 && *end)) return false;
+        if (end == p || !isfinite(out[i]) || (i < 2 && *end != ',') || (i == 2 && *end)) return false;
         p = end + 1;
     }
     return true;
 }
 
-static bool run_parse_int(const char *v, int lo, int *out) {
+static bool run_parse_int(const char *v, int lo, int hi, int *out) {
     char *end;
+    errno = 0;
     long x = v ? strtol(v, &end, 10) : 0;
-    if (!v || end == v || *end || x < lo || x > 1 << 24) return false;
+    if (!v || errno || end == v || *end || x < lo || x > hi) return false;
     *out = (int)x;
     return true;
 }
@@ -89,8 +95,8 @@ static int run_image_flag(const char *flag, const char *v, tessera_image_options
         if (!x) return run_bad(flag, v, "HxW, e.g. 224x224");
         char h[32];
         snprintf(h, sizeof h, "%.*s", (int)(x - v), v);
-        if (!run_parse_int(h, 1, &img->height) || !run_parse_int(x + 1, 1, &img->width))
-            return run_bad(flag, v, "HxW with positive integers");
+        if (!run_parse_int(h, 1, 1 << 16, &img->height) || !run_parse_int(x + 1, 1, 1 << 16, &img->width))
+            return run_bad(flag, v, "HxW, integers in 1..65536");
     } else if (!strcmp(flag, "--mean")) {
         if (!run_parse_floats(v, img->mean)) return run_bad(flag, v, "three numbers r,g,b");
     } else if (!strcmp(flag, "--std")) {
@@ -120,14 +126,20 @@ static int run_parse_one(int argc, char **argv, int *i, run_args *a) {
         a->in_spec[a->n_in++] = v;
         return 0;
     }
-    if ((v = run_value(argc, argv, i, "--output-dir")))
-        return (a->out_dir = v)[0] ? 0 : run_bad("--output-dir", v, "a directory");
+    if ((v = run_value(argc, argv, i, "--output-dir"))) {
+        char want[64];
+        snprintf(want, sizeof want, "a directory path of 1..%d characters", RUN_MAX_DIR);
+        return (a->out_dir = v)[0] && strlen(v) <= RUN_MAX_DIR ? 0 : run_bad("--output-dir", v, want);
+    }
     if ((v = run_value(argc, argv, i, "--target"))) { a->target = v; return 0; }
     if ((v = run_value(argc, argv, i, "--dump-ir"))) { a->dump_ir = v; return 0; }
-    if ((v = run_value(argc, argv, i, "--threads")))
-        return run_parse_int(v, 1, &a->threads) ? 0 : run_bad("--threads", v, "an integer >= 1");
+    if ((v = run_value(argc, argv, i, "--threads"))) {
+        char want[48];
+        snprintf(want, sizeof want, "an integer in 1..%d", TS_MAX_THREADS);
+        return run_parse_int(v, 1, TS_MAX_THREADS, &a->threads) ? 0 : run_bad("--threads", v, want);
+    }
     if ((v = run_value(argc, argv, i, "--repeat")))
-        return run_parse_int(v, 1, &a->repeat) ? 0 : run_bad("--repeat", v, "an integer >= 1");
+        return run_parse_int(v, 1, 1 << 24, &a->repeat) ? 0 : run_bad("--repeat", v, "an integer in 1..16777216");
     for (size_t k = 0; k < TS_ARRAY_LEN(run_image_flags); k++)
         if ((v = run_value(argc, argv, i, run_image_flags[k])))
             return run_image_flag(run_image_flags[k], v, &a->img);
@@ -199,7 +211,7 @@ static void run_safe_name(const char *name, char *buf, size_t n) {
     buf[k] = 0;
 }
 
-typedef struct { char file[1024], tmp[1100]; } run_out_file;
+typedef struct { char file[RUN_PATH], tmp[RUN_PATH]; } run_out_file;
 
 static void run_file_names(const run_args *a, const tessera_model *m, run_out_file *f) {
     int n = tessera_model_num_outputs(m);
@@ -217,25 +229,50 @@ static void run_file_names(const run_args *a, const tessera_model *m, run_out_fi
     }
 }
 
-/* mkdir -p: the directory and any missing parents. */
-static int run_mkdirs(const char *dir) {
-    char path[1024];
+/* mkdir -p: the directory and any missing parents. *created is the length
+ * of the shallowest directory this call made (0: none), so that a failed run
+ * can remove exactly what it made. */
+static int run_mkdirs(const char *dir, size_t *created) {
+    char path[RUN_PATH];
     snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(path, 0777) != 0 && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    *created = 0;
+    for (char *p = path + 1;; p++) {
+        if (*p && *p != '/') continue;
+        char c = *p;
+        *p = 0;
+        if (mkdir(path, 0777) == 0) { if (!*created) *created = strlen(path); }
+        else if (errno != EEXIST) return -1;
+        *p = c;
+        if (!c) break;
+    }
+    struct stat sb;
+    if (stat(dir, &sb) != 0) return -1;
+    if (!S_ISDIR(sb.st_mode)) { errno = ENOTDIR; return -1; }
+    return 0;
+}
+
+/* Removes the directories run_mkdirs made, deepest first (rmdir: only if
+ * empty, so never a user's file). */
+static void run_rmdirs(const char *dir, size_t created) {
+    char path[RUN_PATH];
+    snprintf(path, sizeof path, "%s", dir);
+    while (created && strlen(path) >= created) {
+        rmdir(path);
+        char *slash = strrchr(path, '/');
+        if (!slash) break;
+        *slash = 0;
+    }
 }
 
 static int run_write(const run_args *a, const tessera_model *m, tessera_session *s,
                      run_out_file *f) {
     int n = tessera_model_num_outputs(m), i = 0, rc = 0;
-    bool existed = access(a->out_dir, F_OK) == 0;
-    if (run_mkdirs(a->out_dir) != 0)
-        return cli_fail("run", 1, "--output-dir %s: %s", a->out_dir, strerror(errno));
+    size_t created = 0;
+    if (run_mkdirs(a->out_dir, &created) != 0) {
+        int e = errno;
+        run_rmdirs(a->out_dir, created);
+        return cli_fail("run", 1, "--output-dir %s: %s", a->out_dir, strerror(e));
+    }
     for (; i < n && !rc; i++) {
         const tessera_tensor *t;
         if (tessera_session_get_output(s, tessera_model_output_name(m, i), &t) ||
@@ -247,7 +284,7 @@ static int run_write(const run_args *a, const tessera_model *m, tessera_session 
             rc = cli_fail("run", 1, "%s: %s", f[k].file, strerror(errno));
     if (rc) {
         for (int k = 0; k < i; k++) unlink(f[k].tmp);
-        if (!existed) rmdir(a->out_dir);   /* only if empty: never removes user files */
+        run_rmdirs(a->out_dir, created);
     }
     return rc;
 }
