@@ -30,13 +30,8 @@ static inline ir_node *oh_node(ir_graph **g, const char *op, int n_in, int n_out
     return ir_add_node(*g, op, "n0", in, n_in, out, n_out);
 }
 
-static inline const cpu_kernel *oh_kernel(const char *op) {
-    const cpu_kernel *tabs[] = {cpu_kernels_elementwise, cpu_kernels_reduce};
-    for (int t = 0; t < 2; t++)
-        for (const cpu_kernel *k = tabs[t]; k->op_type; k++)
-            if (!strcmp(k->op_type, op)) return k;
-    return NULL;
-}
+/* Through the real registry: the kernel a model would get. */
+static inline const cpu_kernel *oh_kernel(const char *op) { return cpu_kernel_find("", op); }
 
 /* Infers, allocates out[0..n_out) (caller frees) and runs the kernel. */
 static inline ts_status oh_run(const ir_node *n, int opset, const ts_tensor **in, int n_in,

@@ -231,5 +231,5 @@ const cpu_kernel cpu_kernels_reduce[] = {
     {"Einsum", cpu_rd_run_einsum},
     {"NegativeLogLikelihoodLoss", cpu_rd_run_nll}, {"SoftmaxCrossEntropyLoss", cpu_rd_run_sce},
     {"Det", cpu_rd_run_det}, {"DFT", cpu_rd_run_dft},
-    {"STFT", cpu_rd_run_stft}, {"Unique", cpu_rd_run_unique}, {"MeanVarianceNormalization", cpu_rd_run_mvn},
+    {"STFT", cpu_rd_run_stft}, {"MeanVarianceNormalization", cpu_rd_run_mvn},
     {NULL, NULL}};

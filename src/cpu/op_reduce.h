@@ -24,7 +24,6 @@ CPU_RD_KERNEL(cpu_rd_run_sce);       /* SoftmaxCrossEntropyLoss */
 CPU_RD_KERNEL(cpu_rd_run_det);
 CPU_RD_KERNEL(cpu_rd_run_dft);
 CPU_RD_KERNEL(cpu_rd_run_stft);
-CPU_RD_KERNEL(cpu_rd_run_unique);
 CPU_RD_KERNEL(cpu_rd_run_mvn);       /* MeanVarianceNormalization */
 
 /* [outer, axis, inner] sizes of x around axis. */

@@ -154,28 +154,3 @@ CPU_RD_KERNEL(cpu_rd_run_nonzero) {
     return TS_OK;
 }
 
-/* ---- Unique ------------------------------------------------------------------ */
-
-CPU_RD_KERNEL(cpu_rd_run_unique) {
-    (void)ctx; (void)n_in;
-    const ts_tensor *x = in[0];
-    ir_unique u;
-    ts_status st = ir_unique_run(n, x, &u);
-    if (st) return st;
-    size_t es = ts_dtype_size(x->dtype);
-    int64_t O = 1, I = 1;
-    for (int d = 0; u.axis >= 0 && d < x->rank; d++) {
-        if (d < u.axis) O *= x->dims[d];
-        if (d > u.axis) I *= x->dims[d];
-    }
-    /* Y[o, g, i] = X[o, first[g], i] (O = I = 1 when flattened) */
-    for (int64_t o = 0; o < O; o++)
-        for (int64_t g = 0; g < u.count; g++)
-            memcpy((char *)out[0]->data + (size_t)((o * u.count + g) * I) * es,
-                   (const char *)x->data + (size_t)((o * u.n_items + u.first[g]) * I) * es, (size_t)I * es);
-    const int64_t *src[3] = {u.first, u.inverse, u.counts};
-    for (int i = 1; i < n_out && i < 4; i++)
-        if (out[i]) memcpy(out[i]->data, src[i - 1], ts_tensor_nbytes(out[i]));
-    ir_unique_free(&u);
-    return TS_OK;
-}

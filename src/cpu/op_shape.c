@@ -361,6 +361,5 @@ const cpu_kernel cpu_kernels_shape[] = {
     {"Compress", shp_compress},
     {"ReverseSequence", shp_reverse_sequence},
     {"Unique", shp_unique},
-    {"EyeLike", shp_eye_like},
     {NULL, NULL},
 };

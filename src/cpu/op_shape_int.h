@@ -47,10 +47,8 @@ ts_status shp_compress(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int
                        ts_tensor **out, int n_out);
 ts_status shp_reverse_sequence(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n_in,
                                ts_tensor **out, int n_out);
-/* Unique, EyeLike (op_shape_misc.c). */
+/* Unique (op_shape_misc.c). */
 ts_status shp_unique(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n_in,
                      ts_tensor **out, int n_out);
-ts_status shp_eye_like(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n_in,
-                       ts_tensor **out, int n_out);
 
 #endif

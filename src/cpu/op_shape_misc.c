@@ -1,5 +1,5 @@
 /*
- * Unique and EyeLike: ops that make data rather than move it.
+ * Unique: an op that makes data rather than moves it.
  * Unique's grouping is shared with its infer function (ir/op_shape.h), so
  * the output sizes planned and the values written agree.
  */
@@ -37,23 +37,3 @@ ts_status shp_unique(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n
     return TS_OK;
 }
 
-ts_status shp_eye_like(cpu_ctx *ctx, const ir_node *n, const ts_tensor **in, int n_in,
-                       ts_tensor **out, int n_out) {
-    (void)ctx; (void)in; (void)n_in; (void)n_out;
-    ts_tensor *y = out[0];
-    int64_t k = ir_attr_int(n, "k", 0), rows = y->dims[0], cols = y->dims[1];
-    memset(y->data, 0, ts_tensor_nbytes(y));
-    /* ones at (i, i + k): set through a one-element view so every type works */
-    uint8_t one[16];
-    ts_tensor *t = ts_tensor_wrap(y->dtype, 0, NULL, one);
-    if (!t) return TS_ERR_NOMEM;
-    ts_tensor_set(t, 0, 1.0);
-    ts_tensor_free(t);
-    size_t es = ts_dtype_size(y->dtype);
-    for (int64_t i = 0; i < rows; i++) {
-        if (k > INT64_MAX - i) break;
-        int64_t j = i + k;
-        if (j >= 0 && j < cols) memcpy((char *)y->data + (size_t)(i * cols + j) * es, one, es);
-    }
-    return TS_OK;
-}

@@ -327,31 +327,6 @@ static ts_status rd_infer_mvn(ir_infer_ctx *c) {
     return TS_OK;
 }
 
-/* ---- Unique ---------------------------------------------------------------- */
-
-/* Y: the unique items (flattened, or the input with dims[axis] = count);
- * indices, inverse_indices, counts: int64. Needs the input's values. */
-static ts_status rd_infer_unique(ir_infer_ctx *c) {
-    const ts_tensor *x = c->in[0];
-    if (ts_dtype_size(x->dtype) == 0) return rd_bad_dtype(c, 0, "a tensor type");
-    if (!x->data) return IR_NEED_VALUE;
-    ir_unique u;
-    ts_status st = ir_unique_run(c->node, x, &u);
-    if (st) return st;
-    int64_t d[TS_MAX_RANK];
-    if (u.axis < 0) {
-        ir_set_out(c->out[0], x->dtype, 1, &u.count);
-    } else {
-        memcpy(d, x->dims, sizeof(int64_t) * (size_t)x->rank);
-        d[u.axis] = u.count;
-        ir_set_out(c->out[0], x->dtype, x->rank, d);
-    }
-    for (int i = 1; i < c->n_out; i++)
-        if (c->out[i]) ir_set_out(c->out[i], TS_I64, 1, i == 2 ? &u.n_items : &u.count);
-    ir_unique_free(&u);
-    return TS_OK;
-}
-
 #define RED(name) {name, 1, 2, 1, 1, rd_infer_reduce}
 const ir_opdef ir_ops_reduce[] = {
     RED("ReduceSum"), RED("ReduceMean"), RED("ReduceMax"), RED("ReduceMin"), RED("ReduceProd"),
@@ -370,7 +345,6 @@ const ir_opdef ir_ops_reduce[] = {
     {"Det", 1, 1, 1, 1, rd_infer_det},
     {"DFT", 1, 2, 1, 1, rd_infer_dft},
     {"STFT", 2, 4, 1, 1, rd_infer_stft},
-    {"Unique", 1, 1, 1, 4, rd_infer_unique},
     {"MeanVarianceNormalization", 1, 1, 1, 1, rd_infer_mvn},
     {"SoftmaxCrossEntropyLoss", 2, 3, 1, 2, rd_infer_loss},
     {NULL, 0, 0, 0, 0, NULL}};

@@ -37,17 +37,5 @@ typedef struct ir_einsum {
  * Errors name the node and the offending character. */
 ts_status ir_einsum_parse(const ir_node *n, const ts_tensor **in, int n_in, ir_einsum *e);
 
-/* Unique: items are the flattened elements, or slices along attribute
- * `axis` (axis set >= 0). count groups, in value order (sorted=1) or first-
- * occurrence order; first[g] is the first item of group g, counts[g] its
- * size, inverse[k] the group of item k. Free with ir_unique_free. */
-typedef struct ir_unique {
-    int      axis;          /* -1: flattened */
-    int64_t  n_items, count;
-    int64_t *first, *counts, *inverse;
-} ir_unique;
-
-ts_status ir_unique_run(const ir_node *n, const ts_tensor *x, ir_unique *u);
-void      ir_unique_free(ir_unique *u);
 
 #endif

@@ -2,7 +2,7 @@
  * Shape and type inference of the data-movement ops: Reshape Flatten
  * Squeeze Unsqueeze Transpose Concat Split Slice Gather* Scatter* Expand Tile
  * Pad Shape Size ConstantOfShape Constant Range Compress ReverseSequence
- * Unique EyeLike.
+ * Unique.
  *
  * Ops whose output shape depends on an input's value (Reshape's shape,
  * Slice's starts...) return IR_NEED_VALUE when that input has no data; the
@@ -522,7 +522,7 @@ static ts_status infer_reverse_sequence(ir_infer_ctx *c) {
     return TS_OK;
 }
 
-/* ---- Unique, EyeLike ---------------------------------------------------------- */
+/* ---- Unique ---------------------------------------------------------- */
 
 /* Unique's axis, or -1 to flatten. */
 static ts_status unique_params(const ir_node *n, const ts_tensor *x, int *axis) {
@@ -551,16 +551,6 @@ static ts_status infer_unique(ir_infer_ctx *c) {
     return TS_OK;
 }
 
-static ts_status infer_eye_like(ir_infer_ctx *c) {
-    const ts_tensor *x = c->in[0];
-    if (x->rank != 2) return BAD(c, "input must be 2-D, got rank %d", x->rank);
-    int64_t dt = ir_attr_int(c->node, "dtype", x->dtype);
-    if (dt <= 0 || dt >= TS_DTYPE_MAX || ts_dtype_size((ts_dtype)dt) == 0)
-        return ts_error(TS_ERR_UNSUPPORTED, NODE_FMT "dtype %lld unsupported", NODE_ARGS(c->node),
-                        (long long)dt);
-    ir_set_out(c->out[0], (ts_dtype)dt, 2, x->dims);
-    return TS_OK;
-}
 
 /* Every op: required inputs present (an ONNX node may leave any input name
  * empty), and element types a memcpy cannot move (strings) rejected. */
@@ -590,7 +580,7 @@ CHECKED(infer_tile, 2, false) CHECKED(infer_pad, 1, false)
 CHECKED(infer_compress, 2, false) CHECKED(infer_reverse_sequence, 2, false)
 CHECKED(infer_shape, 1, true) CHECKED(infer_size, 1, true)
 CHECKED(infer_constant_of_shape, 1, true) CHECKED(infer_range, 3, true)
-CHECKED(infer_unique, 1, false) CHECKED(infer_eye_like, 1, true)
+CHECKED(infer_unique, 1, false)
 
 const ir_opdef ir_ops_shape[] = {
     {"Reshape", 2, 2, 1, 1, infer_reshape_checked},
@@ -618,6 +608,5 @@ const ir_opdef ir_ops_shape[] = {
     {"Compress", 2, 2, 1, 1, infer_compress_checked},
     {"ReverseSequence", 2, 2, 1, 1, infer_reverse_sequence_checked},
     {"Unique", 1, 1, 1, 4, infer_unique_checked},
-    {"EyeLike", 1, 1, 1, 1, infer_eye_like_checked},
     {NULL, 0, 0, 0, 0, NULL},
 };
