@@ -95,7 +95,9 @@ static void random_shapes(ts_pool *pool) {
     }
     /* K beyond one packing slice, and sizes on the tile edges */
     shape big[] = {{33, 65, 600, 0, 0, 1, 0}, {64, 256, 257, 1, 0, 1, 1}, {17, 31, 513, 0, 1, -1, 0.5f},
-                   {8, 32, 256, 0, 0, 1, 0}, {1, 1, 1, 0, 0, 1, 0}, {130, 3, 9, 1, 1, 2, 0}};
+                   {8, 32, 256, 0, 0, 1, 0}, {1, 1, 1, 0, 0, 1, 0}, {130, 3, 9, 1, 1, 2, 0},
+                   /* matrix-vector products (N = 1) */
+                   {37, 1, 300, 0, 1, 1, 0}, {64, 1, 513, 0, 1, -0.5f, 0.25f}, {5, 1, 7, 0, 0, 1, 1}};
     for (size_t i = 0; i < TS_ARRAY_LEN(big); i++) CHECK(run_case(pool, big[i], NULL) == 0);
 }
 

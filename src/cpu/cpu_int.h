@@ -148,6 +148,8 @@ void *cpu_scratch(int slot, size_t bytes);
 void cpu_axpy(float *y, const float *x, float a, int64_t n);
 /* y[i] = act(x[i] * mul + add); act may be NULL; y may equal x. */
 void cpu_affine_act(float *y, const float *x, float mul, float add, const cpu_act *act, int64_t n);
+/* sum a[i] * b[i] over [0, n) */
+float cpu_dot(const float *a, const float *b, int64_t n);
 /* Sum (float lanes, total in double) and maximum of x[0..n); n may be 0. */
 void cpu_sum_max(const float *x, int64_t n, double *sum, float *max);
 

@@ -435,9 +435,38 @@ void cpu_gemm_run(ts_pool *pool, bool trans_a, int64_t M, int64_t N, int64_t K, 
     ts_parallel_for(p, tiles, 1, gemm_tiles_range, &j);
 }
 
+/* Matrix-vector products (N == 1, rows of A and the vector contiguous):
+ * packing A would cost more than the product. */
+typedef struct gemv_job {
+    const float *A, *x;
+    int64_t K, lda, ldc;
+    float alpha, beta;
+    float *C;
+    const cpu_epilogue *epi;
+} gemv_job;
+
+static void gemv_rows(void *arg, int64_t m0, int64_t m1) {
+    const gemv_job *j = arg;
+    for (int64_t m = m0; m < m1; m++) {
+        float *c = &j->C[m * j->ldc];
+        float v = j->alpha * cpu_dot(j->A + m * j->lda, j->x, j->K) + (j->beta == 0.0f ? 0.0f : j->beta * *c);
+        if (j->epi) {
+            if (j->epi->row_bias) v += j->epi->row_bias[m];
+            if (j->epi->col_bias) v += j->epi->col_bias[0];
+            v = cpu_act_scalar(&j->epi->act, v);
+        }
+        *c = v;
+    }
+}
+
 void cpu_sgemm_ex(ts_pool *pool, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                   float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
                   float beta, float *C, int64_t ldc, const cpu_epilogue *epi) {
+    if (N == 1 && M > 0 && K > 0 && !trans_a && (trans_b || ldb == 1)) {
+        gemv_job g = {A, B, K, lda, ldc, alpha, beta, C, epi};
+        ts_parallel_for(M * K < 65536 ? NULL : pool, M, TS_MAX(1, 16384 / K), gemv_rows, &g);
+        return;
+    }
     cpu_gemm_b src = {.pack = pack_b_matrix, .B = B, .ldb = ldb, .trans = trans_b};
     cpu_gemm_run(pool, trans_a, M, N, K, alpha, A, lda, &src, beta, C, ldc, epi);
 }
