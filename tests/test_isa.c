@@ -384,6 +384,12 @@ TEST(asm_errors_name_line_and_column) {
     }
     isa_program *p = NULL;
     CHECK(isa_assemble_buf("NOP\0", 4, "z.s", &p) == TS_ERR_PARSE && strstr(ts_last_error(), "z.s:1:4:"));
+    /* found by fuzz_asm: a sign as the last byte of an unterminated buffer */
+    char *exact = malloc(11);
+    memcpy(exact, "VACT imm=+0", 11);
+    CHECK(isa_assemble_buf(exact, 11, "x.s", &p) == TS_OK);
+    isa_program_free(p);
+    free(exact);
 }
 
 /* docs/isa.md carries the field tables; they must match isa.def. */

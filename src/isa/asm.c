@@ -198,11 +198,10 @@ static int name_index(const char *const *names, int n, const char *tok, size_t l
 
 /* A float literal: digits with '.', an exponent, inf or nan (not hex). */
 static bool looks_float(const char *p, const char *e) {
-    size_t n = (size_t)(e - p);
     const char *q = p;
     if (q < e && (*q == '-' || *q == '+')) q++;
     if (e - q >= 3 && (!strncasecmp(q, "inf", 3) || !strncasecmp(q, "nan", 3))) return true;
-    if (n >= 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) return false;
+    if (e - q >= 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) return false;
     if (q >= e || !(isdigit((unsigned char)*q) || *q == '.')) return false;
     for (; q < e; q++)
         if (*q == '.' || *q == 'e' || *q == 'E') return true;

@@ -58,7 +58,7 @@ static void mm_int8_scalar(const int8_t *a, int64_t sa, const int8_t *b, int64_t
 
 #define VNNI_MR 6   /* rows per microkernel: 6 x 4 accumulators + 4 B + 1 A = 29 zmm */
 #define VNNI_NV 4   /* 16-column vectors per microkernel (64 columns) */
-#define VNNI_MP 120 /* rows of A packed at a time (stays in L1/L2 with a B block) */
+#define VNNI_MP 120 /* rows of A packed at a time, a multiple of VNNI_MR (stays in L1/L2 with a B block) */
 
 /* bp[(q * np + j) * 4 + t] = B[4q + t][j] (0 outside), corr[j] = -128 * sum_k B[k][j]. */
 static void pack_b_vnni(const int8_t *b, int64_t sb, int k, int n, int np, int8_t *bp, int32_t *corr) {
@@ -76,52 +76,64 @@ static void pack_b_vnni(const int8_t *b, int64_t sb, int k, int n, int np, int8_
 }
 
 /* ap[i * lda + kk] = A[i][kk] + 128 as an unsigned byte; 0 past k. */
-static void pack_a_u8(const int8_t *a, int64_t sa, int m, int k, int lda, uint8_t *ap) {
+static TGT_AVX512 void pack_a_u8(const int8_t *a, int64_t sa, int m, int k, int lda, uint8_t *ap) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
     for (int i = 0; i < m; i++) {
         const int8_t *ai = a + i * sa;
         uint8_t *d = ap + (size_t)i * (size_t)lda;
-        for (int kk = 0; kk < k; kk++) d[kk] = (uint8_t)ai[kk] ^ 0x80;
-        memset(d + k, 0, (size_t)(lda - k));
+        for (int kk = 0; kk < lda; kk += 64) {
+            int left = k - kk;
+            __mmask64 mk = left >= 64 ? ~(__mmask64)0 : left > 0 ? (((__mmask64)1 << left) - 1) : 0;
+            __m512i v = _mm512_maskz_loadu_epi8(mk, ai + kk);
+            v = _mm512_maskz_xor_epi32(0xffff, v, flip);
+            v = _mm512_maskz_mov_epi8(mk, v);  /* 0 past k */
+            int w = TS_MIN(64, lda - kk);
+            _mm512_mask_storeu_epi8(d + kk, w >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << w) - 1), v);
+        }
     }
 }
 
-INLINE TGT_AVX512 void vnni_micro(const uint8_t *ap, int lda, const int8_t *bp, int ldb, int kq, int32_t *c,
-                                  int64_t sc, const int32_t *corr, __mmask16 last, bool accumulate,
-                                  const int MR, const int NV) {
-    __m512i acc[VNNI_MR][VNNI_NV];
-    for (int r = 0; r < MR; r++)
-        for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_si512();
-    for (int q = 0; q < kq; q++) {
-        __m512i bv[VNNI_NV];
-        for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_si512((const void *)(bp + (size_t)q * ldb + 64 * v));
-        for (int r = 0; r < MR; r++) {
-            int32_t a4;
-            memcpy(&a4, ap + (size_t)r * lda + 4 * q, 4);
-            __m512i av = _mm512_set1_epi32(a4);
-            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
-        }
+/* One 6 x 64 tile of C: 24 named accumulators (GCC keeps named ones in
+ * registers; an array of them costs register copies), per 4 k 4 loads of B,
+ * 6 broadcasts of A, 24 vpdpbusd. A is packed with rows padded to 6 and B
+ * with columns padded to 64 (zeros), so every tile runs this one kernel; the
+ * store writes only the mr x cols part that exists. */
+#define VF_ROW(r)                                                                  \
+    do {                                                                           \
+        int32_t a4;                                                                \
+        memcpy(&a4, aq + (size_t)(r) * lda, 4);                                    \
+        __m512i av = _mm512_set1_epi32(a4);                                        \
+        c##r##0 = _mm512_dpbusd_epi32(c##r##0, av, b0);                            \
+        c##r##1 = _mm512_dpbusd_epi32(c##r##1, av, b1);                            \
+        c##r##2 = _mm512_dpbusd_epi32(c##r##2, av, b2);                            \
+        c##r##3 = _mm512_dpbusd_epi32(c##r##3, av, b3);                            \
+    } while (0)
+#define VF_ZERO(r) __m512i c##r##0 = _mm512_setzero_si512(), c##r##1 = c##r##0, c##r##2 = c##r##0, c##r##3 = c##r##0
+#define VF_SAVE(r) do { out[r][0] = c##r##0; out[r][1] = c##r##1; out[r][2] = c##r##2; out[r][3] = c##r##3; } while (0)
+
+__attribute__((noinline)) static TGT_AVX512 void vnni_full(const uint8_t *ap, int lda, const int8_t *bp, int ldb,
+                                                           int kq, int32_t *c, int64_t sc, const int32_t *corr,
+                                                           bool accumulate, int mr, int cols) {
+    VF_ZERO(0); VF_ZERO(1); VF_ZERO(2); VF_ZERO(3); VF_ZERO(4); VF_ZERO(5);
+    const uint8_t *aq = ap;
+    const int8_t *bq = bp;
+    for (int q = 0; q < kq; q++, aq += 4, bq += ldb) {
+        __m512i b0 = _mm512_loadu_si512((const void *)bq), b1 = _mm512_loadu_si512((const void *)(bq + 64));
+        __m512i b2 = _mm512_loadu_si512((const void *)(bq + 128)), b3 = _mm512_loadu_si512((const void *)(bq + 192));
+        VF_ROW(0); VF_ROW(1); VF_ROW(2); VF_ROW(3); VF_ROW(4); VF_ROW(5);
     }
-    for (int v = 0; v < NV; v++) {
-        __mmask16 mk = v == NV - 1 ? last : (__mmask16)0xffff;
-        __m512i cv = _mm512_maskz_loadu_epi32(mk, corr + 16 * v);
-        for (int r = 0; r < MR; r++) {
+    __m512i out[VNNI_MR][VNNI_NV];
+    VF_SAVE(0); VF_SAVE(1); VF_SAVE(2); VF_SAVE(3); VF_SAVE(4); VF_SAVE(5);
+    for (int v = 0; v < VNNI_NV && 16 * v < cols; v++) {
+        int left = cols - 16 * v;
+        __mmask16 mk = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+        __m512i k = _mm512_loadu_si512((const void *)(corr + 16 * v));
+        for (int r = 0; r < mr; r++) {
             int32_t *cp = c + r * sc + 16 * v;
-            __m512i x = _mm512_add_epi32(acc[r][v], cv);
+            __m512i x = _mm512_add_epi32(out[r][v], k);
             if (accumulate) x = _mm512_add_epi32(x, _mm512_maskz_loadu_epi32(mk, cp));
             _mm512_mask_storeu_epi32(cp, mk, x);
         }
-    }
-}
-
-#define VNNI_CASE(R, V) \
-    case (R) * 8 + (V): vnni_micro(ap, lda, bp, ldb, kq, c, sc, corr, last, accumulate, R, V); break;
-#define VNNI_ROW(R) VNNI_CASE(R, 1) VNNI_CASE(R, 2) VNNI_CASE(R, 3) VNNI_CASE(R, 4)
-
-static TGT_AVX512 void vnni_block(const uint8_t *ap, int lda, const int8_t *bp, int ldb, int kq, int32_t *c,
-                                  int64_t sc, const int32_t *corr, __mmask16 last, bool accumulate, int mr, int nv) {
-    switch (mr * 8 + nv) {
-        VNNI_ROW(1) VNNI_ROW(2) VNNI_ROW(3) VNNI_ROW(4) VNNI_ROW(5) VNNI_ROW(6)
-    default: break;
     }
 }
 
@@ -129,16 +141,13 @@ static TGT_AVX512 void mm_int8_avx512(const int8_t *a, int64_t sa, const int32_t
                                       int32_t *c, int64_t sc, int m, int k, int n, bool accumulate, uint8_t *ap) {
     int kq = (k + 3) / 4, lda = kq * 4, ldb = np * 4;
     for (int p0 = 0; p0 < m; p0 += VNNI_MP) {
-        int mp = TS_MIN(VNNI_MP, m - p0);
+        int mp = TS_MIN(VNNI_MP, m - p0), mpad = (mp + VNNI_MR - 1) / VNNI_MR * VNNI_MR;
         pack_a_u8(a + p0 * sa, sa, mp, k, lda, ap);
-        for (int j0 = 0; j0 < n; j0 += 16 * VNNI_NV) {
-            int cols = TS_MIN(16 * VNNI_NV, n - j0);
-            int nv = (cols + 15) / 16, rem = cols - 16 * (nv - 1);
-            __mmask16 last = rem == 16 ? (__mmask16)0xffff : (__mmask16)((1u << rem) - 1);
+        memset(ap + (size_t)mp * lda, 0, (size_t)(mpad - mp) * lda);
+        for (int j0 = 0; j0 < n; j0 += 16 * VNNI_NV)
             for (int i0 = 0; i0 < mp; i0 += VNNI_MR)
-                vnni_block(ap + (size_t)i0 * lda, lda, bp + (size_t)j0 * 4, ldb, kq, c + (p0 + i0) * sc + j0, sc,
-                           corr + j0, last, accumulate, TS_MIN(VNNI_MR, mp - i0), nv);
-        }
+                vnni_full(ap + (size_t)i0 * lda, lda, bp + (size_t)j0 * 4, ldb, kq, c + (p0 + i0) * sc + j0, sc,
+                          corr + j0, accumulate, TS_MIN(VNNI_MR, mp - i0), TS_MIN(16 * VNNI_NV, n - j0));
     }
 }
 
@@ -167,41 +176,38 @@ static void pack_a_pairs(const int8_t *a, int64_t sa, int m, int k, int lda, int
     }
 }
 
-INLINE TGT_AVX2 void avx2_micro(const int16_t *ap, int lda, const int16_t *bp, int ldb, int kp, int32_t *c,
-                                int64_t sc, __m256i last, bool accumulate, const int MR, const int NV) {
-    __m256i acc[AVX2_MR][AVX2_NV];
-    for (int r = 0; r < MR; r++)
-        for (int v = 0; v < NV; v++) acc[r][v] = _mm256_setzero_si256();
-    for (int p = 0; p < kp; p++) {
-        __m256i bv[AVX2_NV];
-        for (int v = 0; v < NV; v++) bv[v] = _mm256_loadu_si256((const __m256i *)(bp + (size_t)p * ldb + 16 * v));
-        for (int r = 0; r < MR; r++) {
-            int32_t a2;
-            memcpy(&a2, ap + (size_t)r * lda + 2 * p, 4);
-            __m256i av = _mm256_set1_epi32(a2);
-            for (int v = 0; v < NV; v++) acc[r][v] = _mm256_add_epi32(acc[r][v], _mm256_madd_epi16(av, bv[v]));
-        }
+/* One 4 x 16 tile of C: 8 named accumulators; per 2 k: 2 loads of B, 4
+ * broadcasts of A, 8 vpmaddwd (int16 pairs, exact) and 8 adds. A is packed
+ * with rows padded to 4 and B with columns padded to 16 (zeros). */
+#define A2_ROW(r)                                                                      \
+    do {                                                                               \
+        int32_t a2;                                                                    \
+        memcpy(&a2, aq + (size_t)(r) * lda, 4);                                        \
+        __m256i av = _mm256_set1_epi32(a2);                                            \
+        c##r##0 = _mm256_add_epi32(c##r##0, _mm256_madd_epi16(av, b0));                \
+        c##r##1 = _mm256_add_epi32(c##r##1, _mm256_madd_epi16(av, b1));                \
+    } while (0)
+#define A2_ZERO(r) __m256i c##r##0 = _mm256_setzero_si256(), c##r##1 = c##r##0
+#define A2_SAVE(r) do { out[r][0] = c##r##0; out[r][1] = c##r##1; } while (0)
+
+__attribute__((noinline)) static TGT_AVX2 void avx2_full(const int16_t *ap, int lda, const int16_t *bp, int ldb, int kp,
+                                                         int32_t *c, int64_t sc, bool accumulate, int mr, int cols) {
+    A2_ZERO(0); A2_ZERO(1); A2_ZERO(2); A2_ZERO(3);
+    const int16_t *aq = ap, *bq = bp;
+    for (int p = 0; p < kp; p++, aq += 2, bq += ldb) {
+        __m256i b0 = _mm256_loadu_si256((const __m256i *)bq), b1 = _mm256_loadu_si256((const __m256i *)(bq + 16));
+        A2_ROW(0); A2_ROW(1); A2_ROW(2); A2_ROW(3);
     }
-    for (int v = 0; v < NV; v++) {
-        __m256i mk = v == NV - 1 ? last : _mm256_set1_epi32(-1);
-        for (int r = 0; r < MR; r++) {
+    __m256i out[AVX2_MR][AVX2_NV];
+    A2_SAVE(0); A2_SAVE(1); A2_SAVE(2); A2_SAVE(3);
+    for (int v = 0; v < AVX2_NV && 8 * v < cols; v++) {
+        __m256i mk = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - 8 * v), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        for (int r = 0; r < mr; r++) {
             int *cp = (int *)(c + r * sc + 8 * v);
-            __m256i x = acc[r][v];
+            __m256i x = out[r][v];
             if (accumulate) x = _mm256_add_epi32(x, _mm256_maskload_epi32(cp, mk));
             _mm256_maskstore_epi32(cp, mk, x);
         }
-    }
-}
-
-#define AVX2_CASE(R, V) \
-    case (R) * 8 + (V): avx2_micro(ap, lda, bp, ldb, kp, c, sc, last, accumulate, R, V); break;
-
-static TGT_AVX2 void avx2_block(const int16_t *ap, int lda, const int16_t *bp, int ldb, int kp, int32_t *c,
-                                int64_t sc, __m256i last, bool accumulate, int mr, int nv) {
-    switch (mr * 8 + nv) {
-        AVX2_CASE(1, 1) AVX2_CASE(1, 2) AVX2_CASE(2, 1) AVX2_CASE(2, 2)
-        AVX2_CASE(3, 1) AVX2_CASE(3, 2) AVX2_CASE(4, 1) AVX2_CASE(4, 2)
-    default: break;
     }
 }
 
@@ -209,16 +215,13 @@ static TGT_AVX2 void mm_int8_avx2(const int8_t *a, int64_t sa, const int16_t *bp
                                   int m, int k, int n, bool accumulate, int16_t *ap) {
     int kp = (k + 1) / 2, lda = kp * 2, ldb = np * 2;
     for (int p0 = 0; p0 < m; p0 += VNNI_MP) {
-        int mp = TS_MIN(VNNI_MP, m - p0);
+        int mp = TS_MIN(VNNI_MP, m - p0), mpad = (mp + AVX2_MR - 1) / AVX2_MR * AVX2_MR;
         pack_a_pairs(a + p0 * sa, sa, mp, k, lda, ap);
-        for (int j0 = 0; j0 < n; j0 += 8 * AVX2_NV) {
-            int cols = TS_MIN(8 * AVX2_NV, n - j0);
-            int nv = (cols + 7) / 8, rem = cols - 8 * (nv - 1);
-            __m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32(rem), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        memset(ap + (size_t)mp * lda, 0, (size_t)(mpad - mp) * lda * sizeof *ap);
+        for (int j0 = 0; j0 < n; j0 += 8 * AVX2_NV)
             for (int i0 = 0; i0 < mp; i0 += AVX2_MR)
-                avx2_block(ap + (size_t)i0 * lda, lda, bp + (size_t)j0 * 2, ldb, kp, c + (p0 + i0) * sc + j0, sc,
-                           last, accumulate, TS_MIN(AVX2_MR, mp - i0), nv);
-        }
+                avx2_full(ap + (size_t)i0 * lda, lda, bp + (size_t)j0 * 2, ldb, kp, c + (p0 + i0) * sc + j0, sc,
+                          accumulate, TS_MIN(AVX2_MR, mp - i0), TS_MIN(8 * AVX2_NV, n - j0));
     }
 }
 
@@ -228,8 +231,8 @@ ts_status sim_mm_int8(const int8_t *a, int64_t sa, const int8_t *b, int64_t sb, 
     sim_kernel_path path = sim_kpath();
     ts_status st = TS_OK;
     if (path == SIM_PATH_AVX512) {
-        int np = round_up(n, 16), kq = (k + 3) / 4;
-        size_t bbytes = (size_t)kq * (size_t)np * 4, abytes = (size_t)VNNI_MP * (size_t)kq * 4;
+        int np = round_up(n, 16 * VNNI_NV), kq = (k + 3) / 4;
+        size_t bbytes = (size_t)kq * (size_t)np * 4, abytes = (size_t)round_up(VNNI_MP, VNNI_MR) * (size_t)kq * 4;
         uint8_t *buf = ts_aligned_alloc(64, bbytes + abytes + (size_t)np * 4 + 64);
         if (!buf) return TS_ERR_NOMEM;
         int8_t *bp = (int8_t *)buf;
@@ -239,8 +242,8 @@ ts_status sim_mm_int8(const int8_t *a, int64_t sa, const int8_t *b, int64_t sb, 
         mm_int8_avx512(a, sa, corr, bp, np, c, sc, m, k, n, accumulate, ap);
         ts_aligned_free(buf);
     } else if (path == SIM_PATH_AVX2) {
-        int np = round_up(n, 8), kp = (k + 1) / 2;
-        size_t bn = (size_t)kp * (size_t)np * 2, an = (size_t)VNNI_MP * (size_t)kp * 2;
+        int np = round_up(n, 8 * AVX2_NV), kp = (k + 1) / 2;
+        size_t bn = (size_t)kp * (size_t)np * 2, an = (size_t)round_up(VNNI_MP, AVX2_MR) * (size_t)kp * 2;
         int16_t *buf = ts_aligned_alloc(64, (bn + an) * sizeof(int16_t) + 64);
         if (!buf) return TS_ERR_NOMEM;
         pack_b_pairs(b, sb, k, n, np, buf);
@@ -264,10 +267,12 @@ INLINE float bf16_f32(uint16_t h) {
     return f;
 }
 
-/* bf[kk * n + j] = B[kk][j] as fp32 (exact). */
-static void unpack_b_bf16(const uint16_t *b, int64_t sb, int k, int n, float *bf) {
-    for (int kk = 0; kk < k; kk++)
-        for (int j = 0; j < n; j++) bf[(size_t)kk * n + j] = bf16_f32(b[kk * sb + j]);
+/* bf[kk * np + j] = B[kk][j] as fp32 (exact), 0 for n <= j < np. */
+static void unpack_b_bf16(const uint16_t *b, int64_t sb, int k, int n, int np, float *bf) {
+    for (int kk = 0; kk < k; kk++) {
+        for (int j = 0; j < n; j++) bf[(size_t)kk * np + j] = bf16_f32(b[kk * sb + j]);
+        for (int j = n; j < np; j++) bf[(size_t)kk * np + j] = 0.0f;
+    }
 }
 
 INLINE void mm_bf16_generic(const uint16_t *a, int64_t sa, const float *bf, float *c, int64_t sc, int m, int k,
@@ -298,20 +303,75 @@ static TGT_AVX2 void mm_bf16_avx2(const uint16_t *a, int64_t sa, const float *bf
                                   int k, int n, bool accumulate, float *row) {
     mm_bf16_generic(a, sa, bf, c, sc, m, k, n, accumulate, row);
 }
-static TGT_AVX512 void mm_bf16_avx512(const uint16_t *a, int64_t sa, const float *bf, float *c, int64_t sc, int m,
-                                      int k, int n, bool accumulate, float *row) {
-    mm_bf16_generic(a, sa, bf, c, sc, m, k, n, accumulate, row);
+/* AVX-512: a 4 x 64 tile with 16 named accumulators, the k loop innermost
+ * per tile. Each accumulator lane is one output and sees s = s + a*b for
+ * k = 0, 1, ... in order, a multiply then an add (never fused): the same
+ * operations as the generic body, so the same bits. */
+#define BF_ROW(r)                                                                  \
+    do {                                                                           \
+        __m512 av = _mm512_set1_ps(aq[(size_t)(r) * k]);                           \
+        c##r##0 = _mm512_add_ps(c##r##0, _mm512_mul_ps(av, b0));                   \
+        c##r##1 = _mm512_add_ps(c##r##1, _mm512_mul_ps(av, b1));                   \
+        c##r##2 = _mm512_add_ps(c##r##2, _mm512_mul_ps(av, b2));                   \
+        c##r##3 = _mm512_add_ps(c##r##3, _mm512_mul_ps(av, b3));                   \
+    } while (0)
+#define BF_LOAD1(r, v) (accumulate && (r) < mr ? _mm512_maskz_loadu_ps(mk[v], c + (r) * sc + 16 * (v)) : _mm512_setzero_ps())
+#define BF_INIT(r) __m512 c##r##0 = BF_LOAD1(r, 0), c##r##1 = BF_LOAD1(r, 1), c##r##2 = BF_LOAD1(r, 2), c##r##3 = BF_LOAD1(r, 3)
+#define BF_SAVE(r) do { out[r][0] = c##r##0; out[r][1] = c##r##1; out[r][2] = c##r##2; out[r][3] = c##r##3; } while (0)
+
+__attribute__((noinline)) static TGT_AVX512 void bf16_tile(const float *ap, const float *bf, int np, int k, float *c,
+                                                           int64_t sc, bool accumulate, int mr, int cols) {
+    __mmask16 mk[4];
+    for (int v = 0; v < 4; v++) {
+        int left = cols - 16 * v;
+        mk[v] = left >= 16 ? (__mmask16)0xffff : left > 0 ? (__mmask16)((1u << left) - 1) : 0;
+    }
+    BF_INIT(0); BF_INIT(1); BF_INIT(2); BF_INIT(3);
+    const float *aq = ap, *bq = bf;
+    for (int kk = 0; kk < k; kk++, aq++, bq += np) {
+        __m512 b0 = _mm512_loadu_ps(bq), b1 = _mm512_loadu_ps(bq + 16);
+        __m512 b2 = _mm512_loadu_ps(bq + 32), b3 = _mm512_loadu_ps(bq + 48);
+        BF_ROW(0); BF_ROW(1); BF_ROW(2); BF_ROW(3);
+    }
+    __m512 out[4][4];
+    BF_SAVE(0); BF_SAVE(1); BF_SAVE(2); BF_SAVE(3);
+    const __m512 qnan = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fc00000));
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < 4; v++) {
+            __m512 x = out[r][v];
+            x = _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), qnan);
+            _mm512_mask_storeu_ps(c + r * sc + 16 * v, mk[v], x);
+        }
+}
+
+/* A rows as fp32, 4 at a time (missing rows 0), k apart. */
+static void unpack_a_bf16(const uint16_t *a, int64_t sa, int rows, int k, float *af) {
+    for (int r = 0; r < 4; r++)
+        for (int kk = 0; kk < k; kk++) af[(size_t)r * k + kk] = r < rows ? bf16_f32(a[r * sa + kk]) : 0.0f;
+}
+
+static TGT_AVX512 void mm_bf16_avx512(const uint16_t *a, int64_t sa, const float *bf, int np, float *c, int64_t sc,
+                                      int m, int k, int n, bool accumulate, float *af) {
+    for (int i0 = 0; i0 < m; i0 += 4) {
+        int mr = TS_MIN(4, m - i0);
+        unpack_a_bf16(a + i0 * sa, sa, mr, k, af);
+        for (int j0 = 0; j0 < n; j0 += 64)
+            bf16_tile(af, bf + j0, np, k, c + i0 * sc + j0, sc, accumulate, mr, TS_MIN(64, n - j0));
+    }
 }
 
 ts_status sim_mm_bf16(const uint16_t *a, int64_t sa, const uint16_t *b, int64_t sb, float *c, int64_t sc, int m,
                       int k, int n, bool accumulate) {
     if (m <= 0 || n <= 0) return TS_OK;
-    float *bf = ts_aligned_alloc(64, ((size_t)k * (size_t)n + (size_t)n) * sizeof(float) + 64);
+    sim_kernel_path path = sim_kpath();
+    int np = path == SIM_PATH_AVX512 ? round_up(n, 64) : n;  /* the AVX-512 tile reads 64 columns */
+    size_t nb = (size_t)k * (size_t)np, nrow = (size_t)np + 4 * (size_t)k;
+    float *bf = ts_aligned_alloc(64, (nb + nrow) * sizeof(float) + 64);
     if (!bf) return TS_ERR_NOMEM;
-    float *row = bf + (size_t)k * (size_t)n;
-    unpack_b_bf16(b, sb, k, n, bf);
-    switch (sim_kpath()) {
-    case SIM_PATH_AVX512: mm_bf16_avx512(a, sa, bf, c, sc, m, k, n, accumulate, row); break;
+    float *row = bf + nb;
+    unpack_b_bf16(b, sb, k, n, np, bf);
+    switch (path) {
+    case SIM_PATH_AVX512: mm_bf16_avx512(a, sa, bf, np, c, sc, m, k, n, accumulate, row); break;
     case SIM_PATH_AVX2: mm_bf16_avx2(a, sa, bf, c, sc, m, k, n, accumulate, row); break;
     default: mm_bf16_scalar(a, sa, bf, c, sc, m, k, n, accumulate, row); break;
     }

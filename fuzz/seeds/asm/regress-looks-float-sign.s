@@ -1,0 +1,2 @@
+#st?row
+VACT func=gelu imm=+0
