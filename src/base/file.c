@@ -15,6 +15,7 @@ double ts_now_sec(void) {
 ts_status ts_read_file(const char *path, uint8_t **data, size_t *len) {
     *data = NULL;
     *len = 0;
+    if (!path[0]) return ts_error(TS_ERR_IO, "'': empty file name");   /* "': cannot open" names nothing */
     FILE *f = fopen(path, "rb");
     if (!f) return ts_error(TS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;

@@ -448,7 +448,7 @@ int cli_conformance(int argc, char **argv) {
             return cli_fail("conformance", 2, "unknown or incomplete option '%s' (see --help)", a);
         } else if (!cf_is_dir(a)) {
             ts_free(dirs);
-            return cli_fail("conformance", 2, "%s: not a directory", a);
+            return cli_fail("conformance", 2, "'%s': not a directory", a);
         } else dirs[n_dirs++] = argv[i];
     }
     if (!n_dirs) { cf_usage(stderr); ts_free(dirs); return 2; }

@@ -144,6 +144,7 @@ static int run_parse_one(int argc, char **argv, int *i, run_args *a) {
         if ((v = run_value(argc, argv, i, run_image_flags[k])))
             return run_image_flag(run_image_flags[k], v, &a->img);
     if (arg[0] == '-') return cli_fail("run", 2, "unknown or incomplete option '%s' (see --help)", arg);
+    if (!arg[0]) return run_bad("MODEL", arg, "a path to an .onnx file");
     if (a->model) return cli_fail("run", 2, "two models given: '%s' and '%s'", a->model, arg);
     a->model = arg;
     return 0;

@@ -1,4 +1,5 @@
 /* tessera: entry point; dispatches to one subcommand per file. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,14 +38,24 @@ static void usage(FILE *f) {
     fprintf(f, "\n'tessera COMMAND --help' describes a command.\n");
 }
 
+/* A report that did not reach stdout (a full disk, a closed pipe) is a
+ * failure: the exit code must not say the output is there. */
+static int finish(const char *cmd, int rc) {
+    errno = 0;
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0)
+        return cli_fail(cmd, 1, "cannot write to standard output: %s", errno ? strerror(errno) : "write error");
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) { usage(stderr); return 2; }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return 0;
+        return finish("--help", 0);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name))
+            return finish(commands[i].name, commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "tessera: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
