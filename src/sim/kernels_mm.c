@@ -60,15 +60,35 @@ static void mm_int8_scalar(const int8_t *a, int64_t sa, const int8_t *b, int64_t
 #define VNNI_NV 4   /* 16-column vectors per microkernel (64 columns) */
 #define VNNI_MP 120 /* rows of A packed at a time, a multiple of VNNI_MR (stays in L1/L2 with a B block) */
 
-/* bp[(q * np + j) * 4 + t] = B[4q + t][j] (0 outside), corr[j] = -128 * sum_k B[k][j]. */
-static void pack_b_vnni(const int8_t *b, int64_t sb, int k, int n, int np, int8_t *bp, int32_t *corr) {
-    int kq = (k + 3) / 4;
+/* bp[(q * np + j) * 4 + t] = B[4q + t][j] (0 outside), corr[j] = -128 * sum_k B[k][j].
+ * Full groups of 4 rows x 16 columns interleave with byte/word unpacks;
+ * the ragged edges take the scalar loop. */
+static TGT_AVX512 void pack_b_vnni(const int8_t *b, int64_t sb, int k, int n, int np, int8_t *bp, int32_t *corr) {
+    int kq = (k + 3) / 4, k4 = k / 4 * 4, n16 = n / 16 * 16;
     memset(bp, 0, (size_t)kq * (size_t)np * 4);
     memset(corr, 0, (size_t)np * sizeof *corr);
+    for (int j = 0; j < n16; j += 16) {
+        __m512i sum = _mm512_setzero_si512();
+        for (int q = 0; q < k4 / 4; q++) {
+            const int8_t *r = b + (int64_t)(4 * q) * sb + j;
+            __m128i r0 = _mm_loadu_si128((const __m128i *)r), r1 = _mm_loadu_si128((const __m128i *)(r + sb));
+            __m128i r2 = _mm_loadu_si128((const __m128i *)(r + 2 * sb)), r3 = _mm_loadu_si128((const __m128i *)(r + 3 * sb));
+            __m128i lo01 = _mm_unpacklo_epi8(r0, r1), hi01 = _mm_unpackhi_epi8(r0, r1);
+            __m128i lo23 = _mm_unpacklo_epi8(r2, r3), hi23 = _mm_unpackhi_epi8(r2, r3);
+            __m128i *d = (__m128i *)(bp + ((size_t)q * np + j) * 4);
+            _mm_storeu_si128(d, _mm_unpacklo_epi16(lo01, lo23));
+            _mm_storeu_si128(d + 1, _mm_unpackhi_epi16(lo01, lo23));
+            _mm_storeu_si128(d + 2, _mm_unpacklo_epi16(hi01, hi23));
+            _mm_storeu_si128(d + 3, _mm_unpackhi_epi16(hi01, hi23));
+            sum = _mm512_add_epi32(sum, _mm512_add_epi32(_mm512_add_epi32(_mm512_cvtepi8_epi32(r0), _mm512_cvtepi8_epi32(r1)),
+                                                         _mm512_add_epi32(_mm512_cvtepi8_epi32(r2), _mm512_cvtepi8_epi32(r3))));
+        }
+        _mm512_storeu_si512((void *)(corr + j), _mm512_mullo_epi32(sum, _mm512_set1_epi32(-128)));
+    }
     for (int kk = 0; kk < k; kk++) {
         const int8_t *bk = b + kk * sb;
         int8_t *dst = bp + (size_t)(kk / 4) * (size_t)np * 4 + (kk % 4);
-        for (int j = 0; j < n; j++) {
+        for (int j = kk < k4 ? n16 : 0; j < n; j++) {
             dst[4 * j] = bk[j];
             corr[j] -= 128 * bk[j];
         }
