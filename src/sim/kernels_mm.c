@@ -23,6 +23,9 @@
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+/* let the generic bodies vectorize over any n (see kernels_vec.c) */
+#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
 #endif
 
 #define INLINE static inline __attribute__((always_inline))
