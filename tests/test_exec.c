@@ -283,8 +283,9 @@ static void matmul_case(bool bf16, int M, int K, int N, bool extreme) {
     in.f[ISA_F_MM_a_stride] = (uint64_t)(K + th_rand_int(0, 9));
     in.f[ISA_F_MM_b_stride] = (uint64_t)(N + th_rand_int(0, 9));
     in.f[ISA_F_MM_acc_stride] = (uint64_t)(N + th_rand_int(0, 9));
-    in.f[ISA_F_MM_a] = (uint64_t)th_rand_int(0, 1000) * (uint64_t)es + (bf16 ? 0 : (uint64_t)th_rand_int(0, 1));
-    in.f[ISA_F_MM_b] = 300000 + (uint64_t)th_rand_int(0, 1000) * (uint64_t)es + (bf16 ? 0 : 1);
+    /* odd addresses too: SRAM operands need no alignment */
+    in.f[ISA_F_MM_a] = (uint64_t)th_rand_int(0, 1000) * (uint64_t)es + (uint64_t)th_rand_int(0, 1);
+    in.f[ISA_F_MM_b] = 300000 + (uint64_t)th_rand_int(0, 1000) * (uint64_t)es + (uint64_t)th_rand_int(0, 1);
     in.f[ISA_F_MM_acc] = (uint64_t)th_rand_int(0, 1000);
     if (extreme) {  /* all -128: the largest sums, and wraparound on accumulate */
         for (int i = 0; i < M; i++) memset(m.sram + in.f[ISA_F_MM_a] + (uint64_t)i * in.f[ISA_F_MM_a_stride], 0x80, (size_t)K);

@@ -101,7 +101,7 @@ static ts_status exec_matmul(const isa_inst *in, const sim_mem *m, const arch_ch
     if (!st) st = sim_check_span("b", b, K, sb * es, N * es, m->sram_bytes, "SRAM", "bytes");
     if (!st) st = sim_check_span("acc", acc, M, sc, N, m->acc_bytes / 4, "ACC", "entries");
     if (st) return st;
-    if (bf16)
+    if (bf16)  /* the kernels read bf16 with memcpy: a and b need no alignment */
         return sim_mm_bf16((const uint16_t *)(m->sram + a), (int64_t)sa, (const uint16_t *)(m->sram + b),
                            (int64_t)sb, (float *)(m->acc + 4 * acc), (int64_t)sc, (int)M, (int)K, (int)N, accumulate);
     return sim_mm_int8((const int8_t *)(m->sram + a), (int64_t)sa, (const int8_t *)(m->sram + b), (int64_t)sb,

@@ -23,6 +23,9 @@
 
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+/* let the generic bodies vectorize over any n (see kernels_vec.c) */
+#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
 #endif
 
 #define INLINE static inline __attribute__((always_inline))
@@ -287,10 +290,17 @@ INLINE float bf16_f32(uint16_t h) {
     return f;
 }
 
+/* A bf16 element at any byte address (SRAM operands need no alignment). */
+INLINE float bf16_at(const uint16_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return bf16_f32(h);
+}
+
 /* bf[kk * np + j] = B[kk][j] as fp32 (exact), 0 for n <= j < np. */
 static void unpack_b_bf16(const uint16_t *b, int64_t sb, int k, int n, int np, float *bf) {
     for (int kk = 0; kk < k; kk++) {
-        for (int j = 0; j < n; j++) bf[(size_t)kk * np + j] = bf16_f32(b[kk * sb + j]);
+        for (int j = 0; j < n; j++) bf[(size_t)kk * np + j] = bf16_at(b + kk * sb + j);
         for (int j = n; j < np; j++) bf[(size_t)kk * np + j] = 0.0f;
     }
 }
@@ -304,7 +314,7 @@ INLINE void mm_bf16_generic(const uint16_t *a, int64_t sa, const float *bf, floa
         float *ci = c + i * sc;
         for (int j = 0; j < n; j++) row[j] = accumulate ? ci[j] : 0.0f;
         for (int kk = 0; kk < k; kk++) {
-            float av = bf16_f32(a[i * sa + kk]);
+            float av = bf16_at(a + i * sa + kk);
             const float *bk = bf + (size_t)kk * n;
             for (int j = 0; j < n; j++) {
                 float p = av * bk[j];
@@ -367,7 +377,7 @@ __attribute__((noinline)) static TGT_AVX512 void bf16_tile(const float *ap, cons
 /* A rows as fp32, 4 at a time (missing rows 0), k apart. */
 static void unpack_a_bf16(const uint16_t *a, int64_t sa, int rows, int k, float *af) {
     for (int r = 0; r < 4; r++)
-        for (int kk = 0; kk < k; kk++) af[(size_t)r * k + kk] = r < rows ? bf16_f32(a[r * sa + kk]) : 0.0f;
+        for (int kk = 0; kk < k; kk++) af[(size_t)r * k + kk] = r < rows ? bf16_at(a + r * sa + kk) : 0.0f;
 }
 
 static TGT_AVX512 void mm_bf16_avx512(const uint16_t *a, int64_t sa, const float *bf, int np, float *c, int64_t sc,
