@@ -126,6 +126,12 @@ save_model(f"{w}/two.onnx", [h.make_node("Add", ["a", "b"], ["s"], name="add")],
 # img.onnx: one image input [1,3,H,W] -> ReduceMean over everything
 save_model(f"{w}/img.onnx", [h.make_node("ReduceMean", ["im"], ["m"], name="mean", keepdims=0)],
            [vi("im", [1, 3, "H", "W"])], [vi("m", [])])
+# expand.onnx: y = Expand(x, s), the output shape comes from data
+save_model(f"{w}/expand.onnx", [h.make_node("Expand", ["x", "s"], ["y"], name="expand")],
+           [vi("x", [1]), vi("s", [2], TP.INT64)], [vi("y", ["a", "b"])])
+np.save(f"{w}/one.npy", np.ones(1, np.float32))
+for name, s in [("s_4tb", [1 << 20, 1 << 20]), ("s_overflow", [1 << 62, 1 << 62]), ("s_neg", [-5, 3])]:
+    np.save(f"{w}/{name}.npy", np.array(s, np.int64))
 x = rng.standard_normal((2, 3)).astype(np.float32)
 def npy_header(d):
     s = repr(d).encode() + b" " * 16
@@ -467,6 +473,9 @@ for f in random.png empty.png random.jpg trunc.jpg; do
 done
 for f in $(truncs "$W/small.png" "$W/tp" 8 20 33 40 60 $(( $(stat -c %s "$W/small.png") - 20 ))); do
   xr "--input truncated $(basename "$f")" "$(basename "$f")" "$W/img.onnx" --input im="$f" --output-dir "$D"
+done
+for s in s_4tb s_overflow s_neg; do   # absurd shapes computed at run time
+  xr "Expand to $s"            "expand"        "$W/expand.onnx" --input x="$W/one.npy" --input s="$W/$s.npy" --output-dir "$D"
 done
 xr "--input PNG for a [2,3] input" "small.png" "$W/model.onnx" --input x="$W/small.png" --output-dir "$D"
 xr "--input unknown name"      "nosuch"        "$W/model.onnx" --input nosuch="$W/x.npy" --output-dir "$D"
