@@ -15,6 +15,7 @@
 #include "sim/exec_int.h"
 
 #define CHUNK 512  /* elements per step; a multiple of 16 (VREDUCE lanes) */
+_Static_assert(CHUNK % 16 == 0, "chunks start at VREDUCE lane 0");
 
 typedef struct vopnd {
     const char *name;     /* field name, for messages */
@@ -175,14 +176,8 @@ static ts_status run_unary(const isa_inst *in, vopnd *dst, vopnd *s0) {
 
 /* fp32 reductions use 16 lanes: lane j takes columns j, j+16, ... in order
  * (sum starts at +0, max at -inf, min at +inf), then lanes fold j += j+8,
- * j+4, j+2, j+1. max/min are IEEE 754-2019 maximum/minimum. */
-static float fold_f32(unsigned func, float a, float b) {
-    if (func == ISA_RED_SUM) return a + b;
-    float x[1] = {a}, y[1] = {b}, o[1];
-    sim_v_binary_f32(func == ISA_RED_MAX ? ISA_VMAX : ISA_VMIN, x, y, o, 1);
-    return o[0];
-}
-
+ * j+4, j+2, j+1. max/min are IEEE 754-2019 maximum/minimum. CHUNK is a
+ * multiple of 16, so every chunk starts at lane 0. */
 static ts_status run_reduce(const isa_inst *in, vopnd *dst, vopnd *s0) {
     unsigned func = (unsigned)in->f[ISA_F_VEC_func];
     bool fdom = isa_dtype_is_float(s0->dt);
@@ -197,7 +192,7 @@ static ts_status run_reduce(const isa_inst *in, vopnd *dst, vopnd *s0) {
             int n = (int)TS_MIN((uint64_t)CHUNK, s0->cols - c0);
             if (fdom) {
                 sim_v_load_f32(s0->dt, opnd_at(s0, r, c0), w->fa, n);
-                for (int i = 0; i < n; i++) lanes[i % 16] = fold_f32(func, lanes[i % 16], w->fa[i]);
+                sim_v_reduce_f32(func, w->fa, n, lanes);
             } else {
                 sim_v_load_i32(s0->dt, opnd_at(s0, r, c0), w->ia, n);
                 for (int i = 0; i < n; i++) {
@@ -207,9 +202,8 @@ static ts_status run_reduce(const isa_inst *in, vopnd *dst, vopnd *s0) {
             }
         }
         if (fdom) {
-            for (int half = 8; half >= 1; half /= 2)
-                for (int j = 0; j < half; j++) lanes[j] = fold_f32(func, lanes[j], lanes[j + half]);
-            sim_v_store_f32(dst->dt, lanes, opnd_wr(dst, r, 0), 1);
+            float res = sim_v_reduce_fold(func, lanes);
+            sim_v_store_f32(dst->dt, &res, opnd_wr(dst, r, 0), 1);
         } else {
             sim_v_store_i64(dst->dt, &acc, opnd_wr(dst, r, 0), 1);
         }

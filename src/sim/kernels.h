@@ -43,6 +43,11 @@ void sim_v_act_i64(unsigned func, const int32_t *x, int64_t *out, int n); /* rel
 void sim_v_requant(const int32_t *x, const int32_t *mult, const int32_t *shift, const int32_t *zp, bool per_col,
                    unsigned dt, int64_t *out, int n);
 
+/* VREDUCE over fp32: lane j (0..15) folds in x[j], x[j+16], ... (x starts
+ * at a column that is a multiple of 16); then the fixed fold tree. */
+void  sim_v_reduce_f32(unsigned func, const float *x, int n, float lanes[16]);
+float sim_v_reduce_fold(unsigned func, float lanes[16]);
+
 /* The activation formulas of docs/isa.md, one fp32 value (the reference
  * every vectorized version follows operation for operation). */
 float sim_f32_act(unsigned func, float x, float param);

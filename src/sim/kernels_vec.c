@@ -308,6 +308,22 @@ INLINE void g_act_i64(unsigned func, const int32_t *x, int64_t *o, int n) {
     }
 }
 
+/* 16-lane fp32 reduction step: lane j folds in x[j], x[j+16], ... in order
+ * (n need not be a multiple of 16; the caller keeps x aligned to lane 0). */
+INLINE float red_op(unsigned func, float a, float b) {
+    return func == ISA_RED_SUM ? a + b : func == ISA_RED_MAX ? f_max(a, b) : f_min(a, b);
+}
+
+INLINE void g_reduce_f32(unsigned func, const float *x, int n, float *lanes) {
+    int i = 0;
+    switch (func) {  /* one loop per kind, 16 lanes wide, so each vectorizes */
+    case ISA_RED_SUM: for (; i + 16 <= n; i += 16) for (int j = 0; j < 16; j++) lanes[j] = lanes[j] + x[i + j]; break;
+    case ISA_RED_MAX: for (; i + 16 <= n; i += 16) for (int j = 0; j < 16; j++) lanes[j] = f_max(lanes[j], x[i + j]); break;
+    default: for (; i + 16 <= n; i += 16) for (int j = 0; j < 16; j++) lanes[j] = f_min(lanes[j], x[i + j]); break;
+    }
+    for (int j = 0; i + j < n; j++) lanes[j] = red_op(func, lanes[j], x[i + j]);
+}
+
 /* round(x * mult / 2^shift), ties to even, + zp. |x * mult| <= 2^62. */
 INLINE int64_t requant_one(int32_t x, int32_t mult, int32_t shift, int32_t zp) {
     int64_t p = (int64_t)x * mult;
@@ -340,6 +356,7 @@ typedef struct vk_table {
     void (*act_f32)(unsigned, float *, int, float);
     void (*act_i64)(unsigned, const int32_t *, int64_t *, int);
     void (*requant)(const int32_t *, const int32_t *, const int32_t *, const int32_t *, bool, unsigned, int64_t *, int);
+    void (*reduce_f32)(unsigned, const float *, int, float *);
 } vk_table;
 
 #define VK_DEFINE(S, ATTR)                                                                                  \
@@ -359,8 +376,10 @@ typedef struct vk_table {
                                  bool pc, unsigned d, int64_t *o, int n) {                                   \
         g_requant(x, m, s, z, pc, d, o, n);                                                                  \
     }                                                                                                        \
+    ATTR static void reduce_f32_##S(unsigned f, const float *x, int n, float *l) { g_reduce_f32(f, x, n, l); } \
     static const vk_table vk_##S = {load_f32_##S, load_i32_##S, store_f32_##S, store_i64_##S,                \
-                                    binary_f32_##S, binary_i64_##S, act_f32_##S, act_i64_##S, requant_##S};
+                                    binary_f32_##S, binary_i64_##S, act_f32_##S, act_i64_##S, requant_##S,   \
+                                    reduce_f32_##S};
 
 VK_DEFINE(scalar, )
 VK_DEFINE(avx2, TGT_AVX2)
@@ -389,4 +408,13 @@ void sim_v_act_i64(unsigned func, const int32_t *x, int64_t *out, int n) { vk()-
 void sim_v_requant(const int32_t *x, const int32_t *mult, const int32_t *shift, const int32_t *zp, bool per_col,
                    unsigned dt, int64_t *out, int n) {
     vk()->requant(x, mult, shift, zp, per_col, dt, out, n);
+}
+
+void sim_v_reduce_f32(unsigned func, const float *x, int n, float lanes[16]) { vk()->reduce_f32(func, x, n, lanes); }
+
+/* lane[j] = lane[j] op lane[j+h] for h = 8, 4, 2, 1; returns lane[0]. */
+float sim_v_reduce_fold(unsigned func, float lanes[16]) {
+    for (int h = 8; h >= 1; h /= 2)
+        for (int j = 0; j < h; j++) lanes[j] = red_op(func, lanes[j], lanes[j + h]);
+    return lanes[0];
 }
