@@ -27,6 +27,12 @@ KNOWN_FAILURES=(
   # blocks forever; a directory is reported as "(4096 bytes) is too short"
   "run: external data a FIFO"
   "run: external data a directory"
+  # an empty output path: "tessera asm: : cannot rename from .tmpXXXXXX: No such
+  # file or directory" names neither the flag nor the path (src/cli/cli_asm.c,
+  # cli_disasm.c, cli_sim.c could refuse an empty -o / --trace up front)
+  "asm: empty output path"
+  "disasm: empty output path"
+  "sim: empty --trace path"
   # src/cli/cli_sim.c: errors from sim_new() (program vs chip checks) are not
   # prefixed with the program's file name, as sim_run()'s errors are
   "sim: program for more cores than the chip"
@@ -322,6 +328,7 @@ asm_case "huge .equ"             ".equ X = 999999999999999999999999999"   "bad.s
 asm_case "undefined symbol"      "MATMUL m=NOPE k=1 n=1"             "bad.s:2:"
 asm_case "NUL byte"              "$(printf 'MATMUL m=1\001 k=1 n=1')" "bad.s:2:"
 asm_case "very long line"        "MATMUL m=$(head -c 100000 /dev/zero | tr '\0' 1) k=1 n=1" "bad.s:2:"
+xfail "asm: empty output path" "''" "" "$T" asm examples/gemm.s -o ""
 xfail "asm: output dir missing" "nodir" "$W/nodir/o.bin" "$T" asm examples/gemm.s -o "$W/nodir/o.bin"
 xfail "asm: output dir read-only" "$RO" "$RO/o.bin" "$T" asm examples/gemm.s -o "$RO/o.bin"
 xfail "asm: output is a directory" "adir" "" "$T" asm examples/gemm.s -o "$W/adir"
@@ -359,6 +366,7 @@ PY
   robust "disasm: corrupted program corrupt_$seed.bin" "corrupt_$seed.bin" "$O" "$T" disasm "$W/corrupt_$seed.bin" -o "$O"
   robust "sim: corrupted program corrupt_$seed.bin" "corrupt_$seed.bin" "" "$T" sim "$W/corrupt_$seed.bin" --target edge-4t
 done
+xfail "disasm: empty output path" "''" "" "$T" disasm "$W/gemm.bin" -o ""
 xfail "disasm: output dir missing" "nodir" "$W/nodir/o.s" "$T" disasm "$W/gemm.bin" -o "$W/nodir/o.s"
 xfail "disasm: output dir read-only" "$RO" "$RO/o.s" "$T" disasm "$W/gemm.bin" -o "$RO/o.s"
 xfail "disasm: output is a directory" "adir" "" "$T" disasm "$W/gemm.bin" -o "$W/adir"
@@ -428,6 +436,7 @@ done
 xs "--dump dir missing"      "nodir"         "$W/gemm.bin" "${SIMOK[@]}" --dump 0:4:int8="$W/nodir/d.npy"
 xs "--dump dir read-only"    "$RO"           "$W/gemm.bin" "${SIMOK[@]}" --dump 0:4:int8="$RO/d.npy"
 xs "--dump to a directory"   "adir"          "$W/gemm.bin" "${SIMOK[@]}" --dump 0:4:int8="$W/adir"
+xs "empty --trace path"      "--trace"       "$W/gemm.bin" --load 0="$W/a.npy" --dump 0x20000:256x256:int8="$C" --trace ""
 xs "--trace dir missing"     "nodir"         "$W/gemm.bin" --load 0="$W/a.npy" --dump 0x20000:256x256:int8="$C" --trace "$W/nodir/t.json"
 xs "--trace dir read-only"   "$RO"           "$W/gemm.bin" --load 0="$W/a.npy" --dump 0x20000:256x256:int8="$C" --trace "$RO/t.json"
 xs "--trace to a directory"  "adir"          "$W/gemm.bin" --load 0="$W/a.npy" --dump 0x20000:256x256:int8="$C" --trace "$W/adir"
@@ -549,8 +558,6 @@ section conformance
 GOOD="$W/cases/test_relu_add"
 xok   "conformance: a valid case passes" "$T" conformance --target cpu "$W/cases"
 grep -q '^1 passed, 0 failed, 0 skipped' "$W/out" && ok "conformance: summary of a valid case" || bad "conformance: summary of a valid case" "$(tail -n 2 "$W/out")"
-NODE=/usr/share/libonnx-testdata/data/node
-if [ -d "$NODE/test_relu" ]; then xok "conformance: an ONNX node case" "$T" conformance "$NODE/test_relu"; fi
 xc() { local name="$1" want="$2"; shift 2; xfail "conformance: $name" "$want" "" "$T" conformance "$@"; }
 xc "unknown flag"             "--frobnicate" --frobnicate "$W/cases"
 for f in --target --filter --threads --timeout; do xc "$f without value" "$f" "$W/cases" "$f"; done
