@@ -172,6 +172,10 @@ int      ts_cpu_count(void);
 double ts_now_sec(void);                       /* monotonic clock */
 /* Reads a whole file; *len set; errors name the path. Free with ts_free. */
 ts_status ts_read_file(const char *path, uint8_t **data, size_t *len);
+/* fopen(path, "rb") for a regular file only: a FIFO or a device is refused
+ * without blocking (opening a FIFO would wait for a writer forever). NULL
+ * with the error set, naming path. */
+FILE *ts_open_regular(const char *path);
 
 #define TS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define TS_MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -222,8 +222,8 @@ static ts_status npy_read_file(FILE *f, const char *path, ts_tensor **out) {
 
 ts_status ts_npy_read(const char *path, ts_tensor **out) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return ts_error(TS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = ts_open_regular(path);
+    if (!f) return TS_ERR_IO;
     ts_status st = npy_read_file(f, path, out);
     fclose(f);
     return st;

@@ -154,8 +154,8 @@ tessera_status tessera_image_read(const char *path, const tessera_image_options 
     if (o->height < 0 || o->width < 0 || o->height > IMG_MAX_SIDE || o->width > IMG_MAX_SIDE)
         return (tessera_status)ts_error(TS_ERR_INVALID, "%s: resize to %dx%d out of range",
                                         path, o->height, o->width);
-    FILE *f = fopen(path, "rb");
-    if (!f) return (tessera_status)ts_error(TS_ERR_IO, "%s: cannot open: %m", path);
+    FILE *f = ts_open_regular(path);
+    if (!f) return (tessera_status)TS_ERR_IO;
     uint8_t magic[8] = {0};
     size_t n = fread(magic, 1, sizeof magic, f);
     rewind(f);
