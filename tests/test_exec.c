@@ -832,4 +832,28 @@ TEST(vector_rejects_bad_operands) {
     mem_free(&m);
 }
 
+/* Found by fuzz_exec: a column-broadcast bf16 src1 at the very end of SRAM
+ * must read only its own 2 bytes (the sanitizer build checks the bound). */
+TEST(vector_col_bcast_reads_only_its_element) {
+    sim_mem m = mem_new();
+    arch_chip chip = test_chip();
+    isa_inst in = {.op = ISA_VMUL};
+    in.f[ISA_F_VEC_stype] = in.f[ISA_F_VEC_dtype] = ISA_DT_BF16;
+    in.f[ISA_F_VEC_rows] = 1;
+    in.f[ISA_F_VEC_cols] = 3;
+    in.f[ISA_F_VEC_bcast] = ISA_BC_COL;
+    in.f[ISA_F_VEC_src1] = SRAM_BYTES - 2;
+    wr16(m.sram + SRAM_BYTES - 2, 0x4000);  /* 2.0 */
+    uint16_t x[3] = {0x3f80, 0xbf80, 0x4040}, want[3] = {0x4000, 0xc000, 0x40c0};
+    memcpy(m.sram, x, sizeof x);
+    in.f[ISA_F_VEC_dst] = 64;
+    for (int p = 0; p < n_paths(); p++) {
+        sim_kernel_force_path((sim_kernel_path)p);
+        CHECK(sim_exec(&in, &m, &chip) == TS_OK);
+        CHECK(!memcmp(m.sram + 64, want, sizeof want));
+    }
+    sim_kernel_force_path(sim_kernel_path_best());
+    mem_free(&m);
+}
+
 TEST_MAIN()

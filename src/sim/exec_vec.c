@@ -97,13 +97,14 @@ typedef struct vwork {
 static void load_src1(const isa_inst *in, const vopnd *s1, bool fdom, uint64_t r, uint64_t c0, int n, vwork *w) {
     unsigned bc = (unsigned)in->f[ISA_F_VEC_bcast];
     if (bc == ISA_BC_SCALAR || bc == ISA_BC_COL) {
-        float fv;
-        int32_t iv;
+        float fv = 0;
+        int32_t iv = 0;
         if (bc == ISA_BC_SCALAR) {
             fv = imm_f32(in);
             iv = (int32_t)(uint32_t)in->f[ISA_F_VEC_imm];
-        } else {
+        } else if (fdom) {  /* read only the element's own bytes */
             sim_v_load_f32(s1->dt, opnd_at(s1, r, 0), &fv, 1);
+        } else {
             sim_v_load_i32(s1->dt, opnd_at(s1, r, 0), &iv, 1);
         }
         for (int i = 0; i < n; i++) { w->fb[i] = fv; w->ib[i] = iv; }
