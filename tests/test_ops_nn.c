@@ -1186,6 +1186,33 @@ TEST(integer_matmul_and_qlinear_matmul) {
     }
 }
 
+/* Scales and zero points with the wrong number of values (0, or neither 1
+ * nor one per column/row) are errors naming the input, never reads past
+ * their data or a division by zero (a fuzz-found SIGFPE). */
+TEST(quant_params_with_wrong_counts_are_errors) {
+    int64_t M = 3, K = 4, N = 5, zero = 0, two = 2;
+    ts_tensor *a = rand_t(TS_U8, 2, (int64_t[]){M, K}, 0, 255), *b = rand_t(TS_U8, 2, (int64_t[]){K, N}, 0, 255);
+    ts_tensor *s1 = scalar_t(TS_F32, 0.5), *z1 = scalar_t(TS_U8, 3);
+    ts_tensor *s0 = ts_tensor_new(TS_F32, 1, &zero), *z2 = ts_tensor_new(TS_U8, 1, &two);
+    struct { const ts_tensor *bs, *bzp, *ys, *azp; const char *what; } bad[] = {
+        {s0, z1, s1, z1, "b_scale"}, {s1, z2, s1, z1, "b_zero_point"},
+        {s1, z1, s0, z1, "y_scale"}, {s1, z1, s1, z2, "a_zero_point"},
+    };
+    for (size_t i = 0; i < TS_ARRAY_LEN(bad); i++) {
+        tcase t;
+        tc_init(&t, "QLinearMatMul", (const ts_tensor *[]){a, s1, bad[i].azp, b, bad[i].bs, bad[i].bzp, bad[i].ys, z1}, 8, 1);
+        ts_status st = tc_run(&t);
+        CHECK_MSG(st != TS_OK && strstr(ts_last_error(), bad[i].what), "%s: %s", bad[i].what, ts_last_error());
+        tc_free(&t);
+    }
+    tcase t;
+    tc_init(&t, "DequantizeLinear", (const ts_tensor *[]){a, s0, NULL}, 3, 1);
+    CHECK(tc_run(&t) != TS_OK);
+    tc_free(&t);
+    ts_tensor_free(a); ts_tensor_free(b); ts_tensor_free(s1); ts_tensor_free(z1);
+    ts_tensor_free(s0); ts_tensor_free(z2);
+}
+
 TEST(integer_conv_and_qlinear_conv) {
     for (int it = 0; it < 4; it++) {
         int64_t C = th_rand_int(1, 3) * 2, M = th_rand_int(1, 3) * 2, H = th_rand_int(3, 7), W = th_rand_int(3, 7);

@@ -27,6 +27,19 @@ static double q_saturate(ts_dtype t, double v) {
 
 static double round_even(double x) { return nearbyint(x); }  /* default mode: to nearest even */
 
+/* A scale or zero point holds 1 value (per tensor) or `per` values (one per
+ * row, column or channel); anything else would index out of its data. */
+static ts_status need_count(const ir_node *n, const ts_tensor *t, const char *what, int64_t per) {
+    if (!t) return TS_OK;
+    int64_t c = ts_tensor_numel(t);
+    if (c == 1 || (per > 1 && c == per)) return TS_OK;
+    if (per > 1)
+        return ts_error(TS_ERR_INVALID, "node '%s' (%s): %s has %lld values, expected 1 or %lld",
+                        n->name, n->op_type, what, (long long)c, (long long)per);
+    return ts_error(TS_ERR_INVALID, "node '%s' (%s): %s has %lld values, expected 1", n->name,
+                    n->op_type, what, (long long)c);
+}
+
 /* Which scale/zero-point entry element i uses: 0 per tensor, else its
  * index along the quantization axis. */
 typedef struct q_axis {
@@ -38,12 +51,18 @@ static ts_status q_axis_init(const ir_node *n, const ts_tensor *x, const ts_tens
     q->n = ts_tensor_numel(scale);
     q->inner = 1;
     if (q->n == 1 && scale->rank <= 1) return TS_OK;
+    if (q->n == 0 || scale->rank != 1)
+        return ts_error(TS_ERR_INVALID, "node '%s' (%s): scale must be a scalar or 1-D, has %lld values",
+                        n->name, n->op_type, (long long)q->n);
     if (ir_attr_int(n, "block_size", 0) > 0)
         return ts_error(TS_ERR_UNSUPPORTED, "node '%s' (%s): blocked quantization is not supported",
                         n->name, n->op_type);
     int axis;
     ts_status st = ir_norm_axis(n, ir_attr_int(n, "axis", 1), x->rank, &axis);
     if (st) return st;
+    if (q->n != x->dims[axis])
+        return ts_error(TS_ERR_INVALID, "node '%s' (%s): scale has %lld values but axis %d has %lld",
+                        n->name, n->op_type, (long long)q->n, axis, (long long)x->dims[axis]);
     for (int i = axis + 1; i < x->rank; i++) q->inner *= x->dims[i];
     return TS_OK;
 }
@@ -55,6 +74,9 @@ CPU_KERNEL_DECL(cpu_run_quantize) {
     const ts_tensor *x = in[0], *s = in[1], *zp = n_in > 2 ? in[2] : NULL;
     q_axis q;
     ts_status st = q_axis_init(n, x, s, &q);
+    if (!st && zp && ts_tensor_numel(zp) != q.n)
+        st = ts_error(TS_ERR_INVALID, "node '%s' (%s): zero point has %lld values, scale %lld", n->name,
+                      n->op_type, (long long)ts_tensor_numel(zp), (long long)q.n);
     if (st) return st;
     ts_tensor *y = out[0];
     int64_t total = ts_tensor_numel(x);
@@ -83,6 +105,9 @@ CPU_KERNEL_DECL(cpu_run_dequantize) {
     const ts_tensor *x = in[0], *s = in[1], *zp = n_in > 2 ? in[2] : NULL;
     q_axis q;
     ts_status st = q_axis_init(n, x, s, &q);
+    if (!st && zp && ts_tensor_numel(zp) != q.n)
+        st = ts_error(TS_ERR_INVALID, "node '%s' (%s): zero point has %lld values, scale %lld", n->name,
+                      n->op_type, (long long)ts_tensor_numel(zp), (long long)q.n);
     if (st) return st;
     int64_t total = ts_tensor_numel(x);
     if ((x->dtype == TS_U8 || x->dtype == TS_I8) && s->dtype == TS_F32 && out[0]->dtype == TS_F32) {
@@ -171,10 +196,13 @@ static int32_t zp_at(const ts_tensor *zp, int64_t i) {
 
 /* The int32 product of an integer MatMul: y[b] = (A - azp)(B - bzp). azp
  * per tensor or per row of A, bzp per tensor or per column of B. */
-static ts_status matmul_int32(cpu_ctx *ctx, const ts_tensor *A, const ts_tensor *B, const ts_tensor *azp,
+static ts_status matmul_int32(cpu_ctx *ctx, const ir_node *n, const ts_tensor *A, const ts_tensor *B, const ts_tensor *azp,
                               const ts_tensor *bzp, const ts_tensor *y, int32_t *acc) {
     cpu_matmul_geom g;
     cpu_matmul_plan(A, B, y, &g);
+    ts_status st = need_count(n, azp, "a_zero_point", g.M);
+    if (!st) st = need_count(n, bzp, "b_zero_point", g.N);
+    if (st) return st;
     int32_t *a = ts_malloc(sizeof(int32_t) * (size_t)(g.M * g.K + 1));
     int32_t *b = ts_malloc(sizeof(int32_t) * (size_t)(g.K * g.N + 1));
     if (!a || !b) { ts_free(a); ts_free(b); return TS_ERR_NOMEM; }
@@ -204,7 +232,7 @@ CPU_KERNEL_DECL(cpu_run_matmul_integer) {
     const ts_tensor *azp = n_in > 2 ? in[2] : NULL, *bzp = n_in > 3 ? in[3] : NULL;
     ts_status st = need_q8(n, azp, "a_zero_point");
     if (!st) st = need_q8(n, bzp, "b_zero_point");
-    if (!st) st = matmul_int32(ctx, in[0], in[1], azp, bzp, out[0], out[0]->data);
+    if (!st) st = matmul_int32(ctx, n, in[0], in[1], azp, bzp, out[0], out[0]->data);
     return st;
 }
 
@@ -224,10 +252,16 @@ CPU_KERNEL_DECL(cpu_run_qlinear_matmul) {
     const ts_tensor *A = in[0], *as = in[1], *azp = in[2], *B = in[3], *bs = in[4], *bzp = in[5];
     const ts_tensor *ys = in[6], *yzp = in[7];
     int64_t total = ts_tensor_numel(out[0]), nb = ts_tensor_numel(bs);
+    int64_t ncols = out[0]->rank ? out[0]->dims[out[0]->rank - 1] : 1;
+    ts_status st = need_count(n, as, "a_scale", 1);
+    if (!st) st = need_count(n, ys, "y_scale", 1);
+    if (!st) st = need_count(n, yzp, "y_zero_point", 1);
+    if (!st) st = need_count(n, bs, "b_scale", ncols);
+    if (st) return st;
     int32_t *acc = ts_malloc(sizeof(int32_t) * (size_t)(total + 1));
     double *mult = ts_malloc(sizeof(double) * (size_t)(nb + 1));
     if (!acc || !mult) { ts_free(acc); ts_free(mult); return TS_ERR_NOMEM; }
-    ts_status st = matmul_int32(ctx, A, B, azp, bzp, out[0], acc);
+    st = matmul_int32(ctx, n, A, B, azp, bzp, out[0], acc);
     if (!st) {
         /* b_scale may be per column of B */
         for (int64_t i = 0; i < nb; i++)
@@ -246,6 +280,8 @@ static ts_status conv_int32(cpu_ctx *ctx, const ir_node *n, const ts_tensor *x, 
                             const ts_tensor *w, const ts_tensor *wzp, const ts_tensor *y, int32_t *acc) {
     cpu_conv_geom g;
     ts_status st = cpu_conv_geom_init(n, x, y, w->dims + 2, false, &g);
+    if (!st) st = need_count(n, xzp, "x_zero_point", 1);
+    if (!st) st = need_count(n, wzp, "w_zero_point", g.M);
     if (st) return st;
     int64_t cg = g.C / g.group, mg = g.M / g.group, ksz = g.k[0] * g.k[1] * g.k[2];
     int64_t pix = g.out[0] * g.out[1] * g.out[2], isz = g.in[0] * g.in[1] * g.in[2], K = cg * ksz;
@@ -293,10 +329,18 @@ CPU_KERNEL_DECL(cpu_run_qlinear_conv) {
         return ts_error(TS_ERR_INVALID, "node '%s' (QLinearConv): bias must be int32", n->name);
     int64_t total = ts_tensor_numel(out[0]), M = out[0]->dims[1], nw = ts_tensor_numel(ws);
     int64_t pix = M ? total / (out[0]->dims[0] * M) : 0;
+    ts_status st = need_count(n, xs, "x_scale", 1);
+    if (!st) st = need_count(n, ys, "y_scale", 1);
+    if (!st) st = need_count(n, yzp, "y_zero_point", 1);
+    if (!st) st = need_count(n, ws, "w_scale", M);
+    if (!st && bias && ts_tensor_numel(bias) != M)
+        st = ts_error(TS_ERR_INVALID, "node '%s' (QLinearConv): bias has %lld values, expected %lld", n->name,
+                      (long long)ts_tensor_numel(bias), (long long)M);
+    if (st) return st;
     int32_t *acc = ts_malloc(sizeof(int32_t) * (size_t)(total + 1));
     double *mult = ts_malloc(sizeof(double) * (size_t)(nw + 1));
     if (!acc || !mult) { ts_free(acc); ts_free(mult); return TS_ERR_NOMEM; }
-    ts_status st = conv_int32(ctx, n, x, xzp, w, wzp, out[0], acc);
+    st = conv_int32(ctx, n, x, xzp, w, wzp, out[0], acc);
     if (!st) {
         if (bias)
             for (int64_t i = 0; i < total; i++) acc[i] += ((const int32_t *)bias->data)[(i / pix) % M];
