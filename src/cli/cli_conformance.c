@@ -78,7 +78,9 @@ static void cf_set(cf_result *r, char kind, const char *fmt, ...) {
 static void cf_from_status(cf_result *r, tessera_status st, const char *where) {
     const char *msg = tessera_last_error(), *cut = strstr(msg, "model.onnx: ");
     if (cut && !memchr(msg, ' ', (size_t)(cut - msg))) msg = cut + strlen("model.onnx: ");
-    cf_set(r, st == TESSERA_ERR_UNSUPPORTED ? CF_SKIP : CF_FAIL, "%s: %s", where, msg);
+    size_t wl = strlen(where);   /* a message that already starts with the path: once is enough */
+    bool named = !strncmp(msg, where, wl) && !strncmp(msg + wl, ": ", 2);
+    cf_set(r, st == TESSERA_ERR_UNSUPPORTED ? CF_SKIP : CF_FAIL, "%s: %s", where, named ? msg + wl + 2 : msg);
 }
 
 static bool cf_is_float(tessera_dtype t) {
