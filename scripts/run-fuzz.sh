@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the loaders (assembler, program binary loader) and the functional
-# simulator with libFuzzer + AddressSanitizer + UBSan. Builds into build-fuzz/.
+# Fuzzes the loaders (assembler, program binary loader, ONNX models and
+# tensors) and the functional simulator with libFuzzer + AddressSanitizer + UBSan. Builds into build-fuzz/.
 #
 #   scripts/run-fuzz.sh smoke    a few seconds per harness (FUZZ_SECONDS, default 20)
 #   scripts/run-fuzz.sh long     ten minutes per harness (FUZZ_SECONDS to change)
@@ -21,33 +21,40 @@ case "$MODE" in
 esac
 if ! command -v "$CC_FUZZ" >/dev/null; then
   echo "fuzz: $CC_FUZZ not found, skipped (install clang and libclang-rt-dev)"
-  echo "0 passed, 0 failed, 3 skipped"
+  echo "0 passed, 0 failed, 4 skipped"
   exit 0
 fi
 cd "$(dirname "$0")/.."
 mkdir -p "$OUT/obj" "$OUT/artifacts" "$OUT/logs" "$OUT/corpus"
-FLAGS=(-std=c11 -D_GNU_SOURCE -g -O1 -Isrc -Iinclude -fsanitize=fuzzer-no-link,address,undefined
+# the ONNX loader needs the protobuf-c code generated from Debian's onnx.proto
+mkdir -p "$OUT/gen"
+[ "$OUT/gen/onnx.pb-c.c" -nt /usr/include/onnx/onnx.proto ] ||
+  protoc-c --c_out="$OUT/gen" -I/usr/include/onnx /usr/include/onnx/onnx.proto ||
+  { echo "fuzz: protoc-c failed"; echo "0 passed, 1 failed"; exit 1; }
+FLAGS=(-std=c11 -D_GNU_SOURCE -g -O1 -Isrc -Iinclude -I"$OUT/gen" -fsanitize=fuzzer-no-link,address,undefined
        -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wall -Wno-unknown-pragmas)
-SRCS=(src/base/*.c src/isa/*.c src/sim/exec*.c src/sim/kernels*.c)
+SRCS=(src/base/*.c src/isa/*.c src/sim/exec*.c src/sim/kernels*.c src/ir/*.c src/frontend/*.c "$OUT/gen/onnx.pb-c.c")
 
 # Compiles a source into build-fuzz/obj unless its object is newer (headers too).
 compile() {
   local src="$1" obj="$OUT/obj/$(echo "$1" | tr / _).o"
   if [ ! -f "$obj" ] || [ -n "$(find "$src" src/*/*.h -newer "$obj" -print -quit)" ]; then
-    "$CC_FUZZ" "${FLAGS[@]}" -c "$src" -o "$obj" || return 1
+    local quiet=(); [[ "$src" == "$OUT"/gen/* ]] && quiet=(-w)  # generated code: not ours to lint
+    "$CC_FUZZ" "${FLAGS[@]}" "${quiet[@]}" -c "$src" -o "$obj" || return 1
   fi
   echo "$obj"
 }
 
 objs=()
 for s in "${SRCS[@]}"; do o=$(compile "$s") || { echo "fuzz: cannot compile $s"; echo "0 passed, 1 failed"; exit 1; }; objs+=("$o"); done
-harnesses=(fuzz_asm fuzz_load fuzz_exec)
+harnesses=()
+for f in fuzz/fuzz_*.c; do harnesses+=("$(basename "$f" .c)"); done
 for h in "${harnesses[@]}"; do
   o=$(compile "fuzz/$h.c") || { echo "fuzz: cannot compile $h"; echo "0 passed, 1 failed"; exit 1; }
   if [ ! -x "$OUT/$h" ] || [ -n "$(find "${objs[@]}" "$o" -newer "$OUT/$h" -print -quit)" ]; then
-    if ! "$CC_FUZZ" -fsanitize=fuzzer,address,undefined "$o" "${objs[@]}" -lm -lpthread -o "$OUT/$h"; then
+    if ! "$CC_FUZZ" -fsanitize=fuzzer,address,undefined "$o" "${objs[@]}" -lprotobuf-c -lm -lpthread -o "$OUT/$h"; then
       echo "fuzz: cannot link $h (is libclang-rt-dev installed?), skipped"
-      echo "0 passed, 0 failed, 3 skipped"
+      echo "0 passed, 0 failed, 4 skipped"
       exit 0
     fi
   fi
@@ -55,7 +62,11 @@ done
 [ "$MODE" = build ] && { echo "built ${harnesses[*]} in $OUT"; echo "0 passed, 0 failed"; exit 0; }
 
 # Seeds: the bundled assembly, and its binary (written by fuzz_asm's own code path: tessera asm if built).
-mkdir -p "$OUT/corpus/asm" "$OUT/corpus/load" "$OUT/corpus/exec"
+mkdir -p "$OUT/corpus/asm" "$OUT/corpus/load" "$OUT/corpus/exec" "$OUT/corpus/onnx"
+# ONNX seeds: small models from the conformance data (any .onnx will do)
+for m in /usr/share/libonnx-testdata/data/node/test_{conv,relu,add,gemm,reshape,slice,resize,maxpool,concat,cast}*/model.onnx; do
+  [ -f "$m" ] && cp "$m" "$OUT/corpus/onnx/$(basename "$(dirname "$m")").onnx"
+done
 cp fuzz/seeds/asm/*.s "$OUT/corpus/asm/" 2>/dev/null
 for s in fuzz/seeds/asm/*.s; do
   b="$OUT/corpus/load/$(basename "$s" .s).bin"
