@@ -6,12 +6,25 @@
  *
  * A job is [0, n) cut into nearly equal chunks of at least `grain` items;
  * workers and the caller take chunk indices from an atomic counter, so a
- * slow thread does not hold up the others. */
+ * slow thread does not hold up the others.
+ *
+ * Idle workers spin for a short while (TS_POOL_SPIN_SEC) before sleeping on
+ * the condition variable: a model runs one op after another, and waking a
+ * sleeping thread costs tens of microseconds on a VM, as much as a small
+ * op's whole run. The caller likewise spins before waiting for stragglers. */
 #include "base/base.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
+
+#define TS_POOL_SPIN_SEC 100e-6
+
+static inline void ts_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 struct ts_pool {
     int nthreads;               /* including the caller */
@@ -20,9 +33,9 @@ struct ts_pool {
     pthread_mutex_t mu;
     pthread_cond_t wake;        /* workers wait for a new generation */
     pthread_cond_t done;        /* the caller waits for busy == 0 */
-    uint64_t generation;
-    bool stop;
-    int busy;                   /* workers still inside the current job */
+    _Atomic uint64_t generation; /* bumped (under mu) when a job is posted */
+    atomic_bool stop;
+    atomic_int busy;            /* workers still inside the current job */
     /* the current job */
     ts_range_fn fn;
     void *arg;
@@ -51,20 +64,48 @@ static void ts_pool_drain(ts_pool *p) {
     }
 }
 
+/* Spins until cond(p, x) is false or TS_POOL_SPIN_SEC pass; true if it ended early. */
+static bool ts_spin_while(bool (*cond)(ts_pool *, uint64_t), ts_pool *p, uint64_t x) {
+    double t0 = 0;
+    for (int i = 0; cond(p, x); i++) {
+        ts_cpu_relax();
+        if ((i & 63) == 0) {
+            double t = ts_now_sec();
+            if (i == 0) t0 = t;
+            else if (t - t0 > TS_POOL_SPIN_SEC) return false;
+        }
+    }
+    return true;
+}
+
+static bool ts_no_new_job(ts_pool *p, uint64_t seen) {
+    return !atomic_load(&p->stop) && atomic_load(&p->generation) == seen;
+}
+
+static bool ts_job_running(ts_pool *p, uint64_t unused) {
+    (void)unused;
+    return atomic_load(&p->busy) > 0;
+}
+
 static void *ts_pool_worker(void *arg) {
     ts_pool *p = arg;
     uint64_t seen = 0;
-    pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->stop && p->generation == seen) pthread_cond_wait(&p->wake, &p->mu);
-        if (p->stop) break;
-        seen = p->generation;
-        pthread_mutex_unlock(&p->mu);
+        if (!ts_spin_while(ts_no_new_job, p, seen)) {
+            pthread_mutex_lock(&p->mu);
+            while (ts_no_new_job(p, seen)) pthread_cond_wait(&p->wake, &p->mu);
+            pthread_mutex_unlock(&p->mu);
+        }
+        if (atomic_load(&p->stop)) break;
+        seen = atomic_load(&p->generation);
         ts_pool_drain(p);
-        pthread_mutex_lock(&p->mu);
-        if (--p->busy == 0) pthread_cond_signal(&p->done);
+        /* the last one out wakes the caller, under mu so the wake is not lost */
+        if (atomic_fetch_sub(&p->busy, 1) == 1) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
     }
-    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
@@ -98,7 +139,7 @@ ts_pool *ts_pool_new(int threads) {
 void ts_pool_free(ts_pool *p) {
     if (!p) return;
     pthread_mutex_lock(&p->mu);
-    p->stop = true;
+    atomic_store(&p->stop, true);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->nstarted; i++) pthread_join(p->workers[i], NULL);
@@ -124,12 +165,13 @@ void ts_parallel_for(ts_pool *p, int64_t n, int64_t grain, ts_range_fn fn, void 
     p->n = n;
     p->nchunks = nchunks;
     atomic_store(&p->next, 0);
-    p->busy = p->nstarted;
-    p->generation++;
+    atomic_store(&p->busy, p->nstarted);
+    atomic_fetch_add(&p->generation, 1);  /* publishes the job (seq_cst) */
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     ts_pool_drain(p);
+    if (ts_spin_while(ts_job_running, p, 0)) return;
     pthread_mutex_lock(&p->mu);
-    while (p->busy > 0) pthread_cond_wait(&p->done, &p->mu);
+    while (atomic_load(&p->busy) > 0) pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);
 }
