@@ -17,6 +17,7 @@ int cli_asm(int argc, char **argv) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { asm_usage(stdout); return 0; }
         if (!strcmp(argv[i], "-o")) {
             if (++i >= argc) return cli_fail("asm", 2, "-o needs a file name");
+            if (!argv[i][0]) return cli_fail("asm", 2, "-o '': needs a file name");
             out = argv[i];
         } else if (argv[i][0] == '-' && argv[i][1]) {
             asm_usage(stderr);

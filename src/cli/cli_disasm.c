@@ -38,6 +38,7 @@ int cli_disasm(int argc, char **argv) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { disasm_usage(stdout); return 0; }
         if (!strcmp(argv[i], "-o")) {
             if (++i >= argc) return cli_fail("disasm", 2, "-o needs a file name");
+            if (!argv[i][0]) return cli_fail("disasm", 2, "-o '': needs a file name");
             out = argv[i];
         } else if (argv[i][0] == '-' && argv[i][1]) {
             disasm_usage(stderr);

@@ -113,7 +113,10 @@ static int cli_sim_parse(int argc, char **argv, cli_sim_args *a) {
         if (!strcmp(s, "--help") || !strcmp(s, "-h")) { cli_sim_usage(stdout); return -1; }
         else if (!strcmp(s, "--json")) a->json = true;
         else if (!strcmp(s, "--target") && has_val) a->target = argv[++i];
-        else if (!strcmp(s, "--trace") && has_val) a->trace = argv[++i];
+        else if (!strcmp(s, "--trace") && has_val) {
+            a->trace = argv[++i];
+            if (!a->trace[0]) return cli_fail("sim", 2, "--trace needs a file name");
+        }
         else if (!strcmp(s, "--load") && has_val) rc = cli_parse_load(a, argv[++i]);
         else if (!strcmp(s, "--dump") && has_val) rc = cli_parse_dump(a, argv[++i]);
         else if (s[0] == '-' && s[1]) return cli_fail("sim", 2, "unknown or incomplete option '%s' (see --help)", s);
@@ -200,6 +203,7 @@ static int cli_sim_run(const cli_sim_args *a, const arch_chip *chip, isa_program
     sim_machine *m = NULL;
     sim_result r;
     ts_status st = sim_new(chip, prog, &m);
+    if (st) ts_error_prefix("%s: ", a->program);
     if (!st) st = cli_sim_loads(m, a);
     if (!st) st = cli_sim_check_dumps(m, a);
     if (!st) {

@@ -218,10 +218,15 @@ static ts_status onnx_ext_open(const onnx_src *src, const Onnx__TensorProto *tp,
         return ts_error(TS_ERR_INVALID, "%s: external data length %lld, shape and type need %zu", what,
                         (long long)r.length, need);
     struct stat sb;
-    e->f = fopen(e->path, "rb");
-    if (!e->f || fstat(fileno(e->f), &sb) != 0)
+    /* a regular file only: opening a FIFO would block forever */
+    e->f = ts_open_regular(e->path);
+    if (!e->f) {
+        ts_error_prefix("%s: external data: ", what);
+        return TS_ERR_IO;
+    }
+    if (fstat(fileno(e->f), &sb) != 0)
         return ts_error(TS_ERR_IO, "%s: cannot open external data '%s': %s", what, e->path, strerror(errno));
-    if (!S_ISREG(sb.st_mode) || r.offset > (int64_t)sb.st_size || (uint64_t)(sb.st_size - r.offset) < need)
+    if (r.offset > (int64_t)sb.st_size || (uint64_t)(sb.st_size - r.offset) < need)
         return ts_error(TS_ERR_INVALID, "%s: external data '%s' (%lld bytes) is too short for %zu bytes at "
                         "offset %lld", what, e->path, (long long)sb.st_size, need, (long long)r.offset);
     e->offset = r.offset;
