@@ -47,9 +47,14 @@ typedef struct q_axis {
     int64_t inner;    /* elements after the axis */
 } q_axis;
 
-static ts_status q_axis_init(const ir_node *n, const ts_tensor *x, const ts_tensor *scale, q_axis *q) {
+/* The zero point, when given, must match the scale value for value. */
+static ts_status q_axis_init(const ir_node *n, const ts_tensor *x, const ts_tensor *scale,
+                             const ts_tensor *zp, q_axis *q) {
     q->n = ts_tensor_numel(scale);
     q->inner = 1;
+    if (zp && ts_tensor_numel(zp) != q->n)
+        return ts_error(TS_ERR_INVALID, "node '%s' (%s): zero point has %lld values, scale %lld", n->name,
+                        n->op_type, (long long)ts_tensor_numel(zp), (long long)q->n);
     if (q->n == 1 && scale->rank <= 1) return TS_OK;
     if (q->n == 0 || scale->rank != 1)
         return ts_error(TS_ERR_INVALID, "node '%s' (%s): scale must be a scalar or 1-D, has %lld values",
@@ -73,10 +78,7 @@ CPU_KERNEL_DECL(cpu_run_quantize) {
     (void)ctx; (void)n_out;
     const ts_tensor *x = in[0], *s = in[1], *zp = n_in > 2 ? in[2] : NULL;
     q_axis q;
-    ts_status st = q_axis_init(n, x, s, &q);
-    if (!st && zp && ts_tensor_numel(zp) != q.n)
-        st = ts_error(TS_ERR_INVALID, "node '%s' (%s): zero point has %lld values, scale %lld", n->name,
-                      n->op_type, (long long)ts_tensor_numel(zp), (long long)q.n);
+    ts_status st = q_axis_init(n, x, s, zp, &q);
     if (st) return st;
     ts_tensor *y = out[0];
     int64_t total = ts_tensor_numel(x);
@@ -104,10 +106,7 @@ CPU_KERNEL_DECL(cpu_run_dequantize) {
     (void)ctx; (void)n_out;
     const ts_tensor *x = in[0], *s = in[1], *zp = n_in > 2 ? in[2] : NULL;
     q_axis q;
-    ts_status st = q_axis_init(n, x, s, &q);
-    if (!st && zp && ts_tensor_numel(zp) != q.n)
-        st = ts_error(TS_ERR_INVALID, "node '%s' (%s): zero point has %lld values, scale %lld", n->name,
-                      n->op_type, (long long)ts_tensor_numel(zp), (long long)q.n);
+    ts_status st = q_axis_init(n, x, s, zp, &q);
     if (st) return st;
     int64_t total = ts_tensor_numel(x);
     if ((x->dtype == TS_U8 || x->dtype == TS_I8) && s->dtype == TS_F32 && out[0]->dtype == TS_F32) {
