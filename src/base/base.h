@@ -176,6 +176,11 @@ ts_status ts_read_file(const char *path, uint8_t **data, size_t *len);
  * without blocking (opening a FIFO would wait for a writer forever). NULL
  * with the error set, naming path. */
 FILE *ts_open_regular(const char *path);
+/* Writes path atomically: write(f, ctx) fills a temporary file beside it,
+ * which is renamed over path only if everything succeeded; on any failure
+ * nothing is left behind. Errors name path. */
+typedef ts_status (*ts_write_fn)(FILE *f, void *ctx);
+ts_status ts_write_atomic(const char *path, ts_write_fn write, void *ctx, bool binary);
 
 #define TS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define TS_MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -58,4 +59,38 @@ ts_status ts_read_file(const char *path, uint8_t **data, size_t *len) {
     *data = buf;
     *len = n;
     return TS_OK;
+}
+
+/* Writes through a temporary file beside path (mkstemp: unique, so two
+ * writers never share it), then renames: readers never see a partial file
+ * and a failure leaves nothing behind. */
+ts_status ts_write_atomic(const char *path, ts_write_fn write, void *ctx, bool binary) {
+    if (!path[0]) return ts_error(TS_ERR_IO, "'': empty file name");
+    size_t n = strlen(path) + 16;
+    char *tmp = ts_malloc(n);
+    if (!tmp) { ts_error_prefix("%s: ", path); return TS_ERR_NOMEM; }
+    snprintf(tmp, n, "%s.tmpXXXXXX", path);
+    ts_status st = TS_OK;
+    int fd = mkstemp(tmp);
+    FILE *f = NULL;
+    if (fd < 0) {
+        st = ts_error(TS_ERR_IO, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
+        goto done;
+    }
+    (void)fchmod(fd, 0644);  /* mkstemp makes 0600; outputs are not secrets */
+    f = fdopen(fd, binary ? "wb" : "w");
+    if (!f) {
+        close(fd);
+        st = ts_error(TS_ERR_IO, "%s: %s", path, strerror(errno));
+    } else {
+        st = write(f, ctx);
+        bool bad = ferror(f) != 0;
+        if ((fclose(f) != 0 || bad) && !st) st = ts_error(TS_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+        if (!st && rename(tmp, path) != 0)
+            st = ts_error(TS_ERR_IO, "%s: cannot rename from %s: %s", path, tmp, strerror(errno));
+    }
+    if (st) unlink(tmp);
+done:
+    ts_free(tmp);
+    return st;
 }

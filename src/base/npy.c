@@ -263,6 +263,13 @@ static ts_status npy_write_stream(FILE *f, const char *path, const ts_tensor *t,
     return TS_OK;
 }
 
+typedef struct { const char *path; const ts_tensor *t; const char *descr; } npy_job;
+
+static ts_status npy_write_job(FILE *f, void *ctx) {
+    const npy_job *j = ctx;
+    return npy_write_stream(f, j->path, j->t, j->descr);
+}
+
 ts_status ts_npy_write(const char *path, const ts_tensor *t) {
     const char *descr = npy_descr_of(t->dtype);
     if (!descr)
@@ -270,23 +277,6 @@ ts_status ts_npy_write(const char *path, const ts_tensor *t) {
                         ts_dtype_name(t->dtype));
     if (t->rank < 0 || t->rank > TS_MAX_RANK || ts_tensor_numel(t) < 0)
         return ts_error(TS_ERR_INVALID, "%s: tensor has an invalid shape", path);
-    size_t plen = strlen(path);
-    char *tmp = ts_malloc(plen + 5);
-    if (!tmp) { ts_error_prefix("%s: ", path); return TS_ERR_NOMEM; }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    ts_status st = TS_OK;
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        st = ts_error(TS_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    } else {
-        st = npy_write_stream(f, path, t, descr);
-        if (fclose(f) != 0 && !st)
-            st = ts_error(TS_ERR_IO, "%s: write failed: %s", path, strerror(errno));
-        if (!st && rename(tmp, path) != 0)
-            st = ts_error(TS_ERR_IO, "%s: cannot rename from %s: %s", path, tmp, strerror(errno));
-        if (st) remove(tmp);
-    }
-    ts_free(tmp);
-    return st;
+    npy_job job = {path, t, descr};
+    return ts_write_atomic(path, npy_write_job, &job, true);
 }

@@ -15,20 +15,12 @@ static void disasm_usage(FILE *f) {
                "  Prints the program as assembly (to stdout, or atomically to FILE.s).\n");
 }
 
-/* Disassembles into a temporary file beside path, then renames it. */
+static ts_status disasm_write_job(FILE *f, void *ctx) { return isa_disassemble(ctx, f); }
+
+/* Atomically (ts_write_atomic): nothing is left behind on an error. */
 static int disasm_to_file(const isa_program *p, const char *path) {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= (int)sizeof tmp)
-        return cli_fail("disasm", 1, "%s: path too long", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) return cli_fail("disasm", 1, "%s: cannot create temporary file: %s", path, strerror(errno));
-    (void)fchmod(fd, 0644);
-    FILE *f = fdopen(fd, "w");
-    if (!f) { close(fd); unlink(tmp); return cli_fail("disasm", 1, "%s: %s", path, strerror(errno)); }
-    ts_status st = isa_disassemble(p, f);
-    if (fclose(f) != 0 && !st) st = ts_error(TS_ERR_IO, "write failed: %s", strerror(errno));
-    if (!st && rename(tmp, path) != 0) st = ts_error(TS_ERR_IO, "cannot rename %s: %s", tmp, strerror(errno));
-    if (st) { unlink(tmp); return cli_fail("disasm", 1, "%s: %s", path, ts_last_error()); }
+    if (ts_write_atomic(path, disasm_write_job, (void *)p, false) != TS_OK)
+        return cli_fail("disasm", 1, "%s", ts_last_error());
     return 0;
 }
 

@@ -226,37 +226,24 @@ ts_status isa_program_load(const char *path, isa_program **out) {
     return st;
 }
 
-/* Writes to a temporary file beside path, then renames: readers never see a
- * partial program, and a failure leaves no file behind. */
+typedef struct { const uint8_t *data; size_t len; } program_bytes;
+
+/* A short fwrite sets the stream's error flag, which ts_write_atomic reports. */
+static ts_status program_write_job(FILE *f, void *ctx) {
+    const program_bytes *b = ctx;
+    fwrite(b->data, 1, b->len, f);
+    return TS_OK;
+}
+
+/* Atomic (ts_write_atomic): readers never see a partial program, and a
+ * failure leaves no file behind. */
 ts_status isa_program_save(const char *path, const isa_program *p) {
+    program_bytes b;
     uint8_t *data;
-    size_t len;
-    ts_status st = isa_program_write(p, &data, &len);
+    ts_status st = isa_program_write(p, &data, &b.len);
     if (st) { ts_error_prefix("%s: ", path); return st; }
-    size_t n = strlen(path) + 16;
-    char *tmp = ts_malloc(n);
-    if (!tmp) { ts_free(data); return TS_ERR_NOMEM; }
-    snprintf(tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        st = ts_error(TS_ERR_IO, "%s: cannot create temporary file: %s", path, strerror(errno));
-        goto done;
-    }
-    (void)fchmod(fd, 0644);  /* mkstemp makes 0600; a program is not a secret */
-    FILE *f = fdopen(fd, "wb");
-    if (!f) { close(fd); st = ts_error(TS_ERR_IO, "%s: %s", path, strerror(errno)); goto fail; }
-    bool ok = fwrite(data, 1, len, f) == len;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok) { st = ts_error(TS_ERR_IO, "%s: write failed: %s", path, strerror(errno)); goto fail; }
-    if (rename(tmp, path) != 0) {
-        st = ts_error(TS_ERR_IO, "%s: cannot rename from %s: %s", path, tmp, strerror(errno));
-        goto fail;
-    }
-    goto done;
-fail:
-    unlink(tmp);
-done:
-    ts_free(tmp);
+    b.data = data;
+    st = ts_write_atomic(path, program_write_job, &b, true);
     ts_free(data);
     return st;
 }

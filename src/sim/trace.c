@@ -91,23 +91,11 @@ static void sim_trace_stream(const sim_machine *m, FILE *f) {
     fputc('\n', f);
 }
 
+static ts_status trace_write_job(FILE *f, void *ctx) {
+    sim_trace_stream(ctx, f);
+    return TS_OK;  /* stream errors are caught by ferror in ts_write_atomic */
+}
+
 ts_status sim_write_trace(const sim_machine *m, const char *path) {
-    size_t n = strlen(path);
-    char *tmp = ts_malloc(n + 5);
-    if (!tmp) return TS_ERR_NOMEM;
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".tmp", 5);
-    ts_status st = TS_OK;
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        st = ts_error(TS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-    } else {
-        sim_trace_stream(m, f);
-        bool bad = ferror(f) != 0;
-        if (fclose(f) != 0 || bad) st = ts_error(TS_ERR_IO, "%s: write failed", path);
-        if (!st && rename(tmp, path) != 0) st = ts_error(TS_ERR_IO, "%s: cannot rename: %s", path, strerror(errno));
-        if (st) remove(tmp);
-    }
-    ts_free(tmp);
-    return st;
+    return ts_write_atomic(path, trace_write_job, (void *)m, false);
 }
