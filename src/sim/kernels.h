@@ -10,6 +10,12 @@
 #ifndef TESSERA_SIM_KERNELS_H
 #define TESSERA_SIM_KERNELS_H
 
+/* Function attributes for the per-ISA kernel bodies: each path is compiled
+ * for its target with no file-wide -m flags (runtime dispatch picks one). */
+#define INLINE static inline __attribute__((always_inline))
+#define TGT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#define TGT_AVX2 __attribute__((target("avx2")))
+
 #include "sim/exec.h"
 
 /* The path kernels run on now (resolved: never above what the host has). */

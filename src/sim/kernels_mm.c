@@ -28,9 +28,6 @@
 #pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
 #endif
 
-#define INLINE static inline __attribute__((always_inline))
-#define TGT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vnni")))
-#define TGT_AVX2 __attribute__((target("avx2")))
 
 static int round_up(int x, int a) { return (x + a - 1) / a * a; }
 

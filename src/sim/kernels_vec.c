@@ -23,9 +23,6 @@
 #pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
 #endif
 
-#define INLINE static inline __attribute__((always_inline))
-#define TGT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vnni")))
-#define TGT_AVX2 __attribute__((target("avx2")))
 
 INLINE float fbits(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 INLINE uint32_t ubits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
