@@ -492,16 +492,24 @@ static void conv_units(void *arg, int64_t u0, int64_t u1) {
     for (int64_t u = u0; u < u1; u++) conv_one(j, NULL, u / j->g->group, u % j->g->group);
 }
 
-CPU_KERNEL_DECL(cpu_run_conv) {
-    (void)n_out;
-    const ts_tensor *x = in[0], *w = in[1], *b = n_in > 2 ? in[2] : NULL;
+/* Checks shared by Conv and ConvTranspose: float32 operands, geometry, the
+ * fused activation. */
+static ts_status conv_prepare(const ir_node *n, const ts_tensor *x, const ts_tensor *w, const ts_tensor *b,
+                              const ts_tensor *y, bool transpose, cpu_conv_geom *g, cpu_act *act) {
     ts_status st = cpu_nn_need_f32(n, x, "X");
     if (!st) st = cpu_nn_need_f32(n, w, "W");
     if (!st) st = cpu_nn_need_f32(n, b, "B");
+    if (!st) st = cpu_conv_geom_init(n, x, y, w->dims + 2, transpose, g);
+    if (!st) st = cpu_act_from_node(n, act);
+    return st;
+}
+
+CPU_KERNEL_DECL(cpu_run_conv) {
+    (void)n_out;
+    const ts_tensor *x = in[0], *w = in[1], *b = n_in > 2 ? in[2] : NULL;
     cpu_conv_geom g;
-    if (!st) st = cpu_conv_geom_init(n, x, out[0], w->dims + 2, false, &g);
     cpu_act act;
-    if (!st) st = cpu_act_from_node(n, &act);
+    ts_status st = conv_prepare(n, x, w, b, out[0], false, &g, &act);
     if (st) return st;
     if (ts_tensor_numel(out[0]) == 0) return TS_OK;
     int64_t cg = g.C / g.group, mg = g.M / g.group;
@@ -605,13 +613,9 @@ static const float *const *brow_fill(const float **brow, const float *x, int64_t
 CPU_KERNEL_DECL(cpu_run_conv_transpose) {
     (void)n_out;
     const ts_tensor *x = in[0], *w = in[1], *b = n_in > 2 ? in[2] : NULL;
-    ts_status st = cpu_nn_need_f32(n, x, "X");
-    if (!st) st = cpu_nn_need_f32(n, w, "W");
-    if (!st) st = cpu_nn_need_f32(n, b, "B");
     cpu_conv_geom g;
-    if (!st) st = cpu_conv_geom_init(n, x, out[0], w->dims + 2, true, &g);
     cpu_act act;
-    if (!st) st = cpu_act_from_node(n, &act);
+    ts_status st = conv_prepare(n, x, w, b, out[0], true, &g, &act);
     if (st) return st;
     if (ts_tensor_numel(out[0]) == 0) return TS_OK;
     int64_t cg = g.C / g.group, mg = g.M / g.group;
