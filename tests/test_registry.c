@@ -45,4 +45,26 @@ TEST(every_op_has_a_kernel_and_every_kernel_an_op) {
     printf("%d op types registered\n", n);
 }
 
+/* Variadic inputs are never optional in ONNX: an empty one is refused before
+ * any infer function sees a NULL tensor (a fuzz-found crash in Einsum). */
+TEST(empty_variadic_input_is_an_error) {
+    static const char *ops[] = {"Einsum", "Concat", "Sum", "Max"};
+    for (size_t i = 0; i < TS_ARRAY_LEN(ops); i++) {
+        ir_graph *g = ir_graph_new();
+        int x = ir_add_value(g, "x", TS_F32, 1, (int64_t[]){3});
+        int y = ir_add_value(g, "y", TS_UNDEFINED, -1, NULL);
+        ir_node *n = ir_add_node(g, ops[i], "n0", (int[]){x, -1}, 2, &y, 1);
+        if (!strcmp(ops[i], "Einsum")) ir_node_set_string(n, "equation", "i,i->i");
+        if (!strcmp(ops[i], "Concat")) ir_node_set_int(n, "axis", 0);
+        ts_tensor xt = {.dtype = TS_F32, .rank = 1, .dims = {3}};
+        const ts_tensor *in[2] = {&xt, NULL};
+        ts_tensor o = {0};
+        ts_tensor *out[1] = {&o};
+        CHECK(ir_resolve_ops(g) != TS_OK && strstr(ts_last_error(), "input 1 is empty"));
+        ts_status st = ir_infer_node(n, 17, in, 2, out, 1);
+        CHECK_MSG(st != TS_OK && strstr(ts_last_error(), "input 1 is empty"), "%s: %s", ops[i], ts_last_error());
+        ir_graph_free(g);
+    }
+}
+
 TEST_MAIN()

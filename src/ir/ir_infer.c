@@ -93,8 +93,11 @@ static ts_status ir_check_arity(const ir_node *n, const ir_opdef *d) {
     if (n->n_out < d->min_outputs || (d->max_outputs >= 0 && n->n_out > d->max_outputs))
         return ts_error(TS_ERR_INVALID, "node '%s' (%s): %d outputs, the op gives %d..%d",
                         n->name, n->op_type, n->n_out, d->min_outputs, d->max_outputs);
-    for (int k = 0; k < d->min_inputs; k++)
-        if (n->in[k] < 0)   /* infer functions may rely on required inputs */
+    /* infer functions may rely on required inputs; ONNX's variadic inputs
+     * (Concat, Sum, Einsum...) are never optional, so all of them count */
+    int required = d->max_inputs < 0 ? n->n_in : d->min_inputs;
+    for (int k = 0; k < required; k++)
+        if (n->in[k] < 0)
             return ts_error(TS_ERR_INVALID, "node '%s' (%s): required input %d is empty",
                             n->name, n->op_type, k);
     return TS_OK;
